@@ -1,0 +1,204 @@
+//! The pipeline, in order: load config → load inventory (with spans) →
+//! validate schema → evaluate policies and rotation → apply waivers →
+//! (render, in `render`).
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::diag::{Diag, Fatal};
+use crate::finding::{self, Finding, Severity};
+use crate::inventory::{self, Inventory};
+use crate::policy::{self, Policy};
+use crate::rules::{self, Ctx};
+use crate::schema::did_you_mean;
+use crate::waiver;
+
+/// What the user asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The repository root (default `.`).
+    pub root: PathBuf,
+    /// `--inventory`, relative to the current directory.
+    pub inventory: Option<PathBuf>,
+    /// `--config`, relative to the current directory.
+    pub config: Option<PathBuf>,
+    /// `--as-of`; today when absent.
+    pub as_of: Option<Date>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub as_of: String,
+    pub inventory: String,
+    pub secrets: usize,
+    pub policies: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub waived: usize,
+    pub baselined: usize,
+    pub inline_allowed: usize,
+    pub blocking: usize,
+}
+
+/// Everything a run found, ready to render.
+#[derive(Debug)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    pub fail_on: Severity,
+    pub inventory: Inventory,
+    pub config: Config,
+}
+
+impl Outcome {
+    pub fn exit_code(&self) -> i32 {
+        if self.summary.blocking > 0 { 1 } else { 0 }
+    }
+}
+
+pub fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+/// Shows `path` relative to `root` with `/` separators when it is inside.
+pub fn display_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Loads the configuration: `--config`, else `keyledger.toml` at the root.
+pub fn load_config(opts: &Options) -> Result<Config, Fatal> {
+    match &opts.config {
+        Some(p) => Config::load(p, &display_path(&opts.root, p), true),
+        None => Config::load(&opts.root.join("keyledger.toml"), "keyledger.toml", false),
+    }
+}
+
+/// Finds the inventory: `--inventory`, the config's `inventory`, or
+/// `secrets-inventory.yaml` (`.toml` when only that exists).
+pub fn inventory_path(opts: &Options, config: &Config) -> (PathBuf, String) {
+    if let Some(p) = &opts.inventory {
+        return (p.clone(), display_path(&opts.root, p));
+    }
+    if let Some(p) = &config.inventory {
+        return (opts.root.join(p), p.clone());
+    }
+    let yaml = opts.root.join("secrets-inventory.yaml");
+    let toml = opts.root.join("secrets-inventory.toml");
+    if !yaml.exists() && toml.exists() {
+        return (toml, "secrets-inventory.toml".into());
+    }
+    (yaml, "secrets-inventory.yaml".into())
+}
+
+/// Every id a waiver or a `[rules]` override may name.
+pub fn known_ids(policies: &[Policy]) -> Result<Vec<String>, Fatal> {
+    let mut ids: Vec<String> = rules::ALL.iter().map(|r| r.id.to_string()).collect();
+    for pack in policy::builtin_packs()? {
+        ids.extend(pack.policies.into_iter().map(|p| p.id));
+    }
+    ids.extend(policies.iter().map(|p| p.id.clone()));
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+fn check_rule_overrides(config: &Config, ids: &[String]) -> Result<(), Fatal> {
+    let mut errors = Vec::new();
+    for (id, s) in &config.rules {
+        if ids.iter().any(|k| k == id) {
+            continue;
+        }
+        let msg = format!("unknown rule `{id}` in [rules]");
+        let help = did_you_mean(id, ids.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| "`keyledger explain --list` lists the rule ids".into());
+        errors.push(match &config.source {
+            Some(src) => Diag::at("config", msg, src, s.span, "unknown rule").with_help(help),
+            None => Diag::plain("config", msg).with_help(help),
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Fatal(errors))
+    }
+}
+
+/// Applies `[rules]` severity overrides; drops findings of rules turned off.
+fn apply_overrides(config: &Config, findings: &mut Vec<Finding>) {
+    findings.retain_mut(|f| match config.rules.get(&f.rule) {
+        Some(s) => match s.value {
+            Some(sev) => {
+                f.severity = sev;
+                true
+            }
+            None => false,
+        },
+        None => true,
+    });
+}
+
+pub fn summarize(findings: &[Finding], fail_on: Severity, summary: &mut Summary) {
+    use crate::finding::Suppression as S;
+    for f in findings {
+        match &f.suppressed {
+            Some(S::Waiver { .. }) => summary.waived += 1,
+            Some(S::Baseline) => summary.baselined += 1,
+            Some(S::Inline) => summary.inline_allowed += 1,
+            None => match f.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Note => summary.notes += 1,
+            },
+        }
+        if f.blocks(fail_on) {
+            summary.blocking += 1;
+        }
+    }
+}
+
+/// Runs `keyledger check` on the inventory.
+pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
+    let config = load_config(opts)?;
+    let (inv_path, inv_display) = inventory_path(opts, &config);
+    let inventory = inventory::load(&inv_path, &inv_display)?;
+    let policies = policy::load(&opts.root, &config)?;
+    let ids = known_ids(&policies)?;
+    check_rule_overrides(&config, &ids)?;
+    let as_of = opts.as_of.unwrap_or_else(today);
+
+    let ctx = Ctx {
+        inventory: &inventory,
+        config: &config,
+        root: &opts.root,
+        as_of,
+        known_ids: &ids,
+    };
+    let mut findings = rules::check_inventory(&ctx);
+    findings.extend(policy::evaluate(&policies, &inventory));
+    apply_overrides(&config, &mut findings);
+    waiver::apply(&inventory, &config, as_of, &mut findings);
+    finding::sort(&mut findings);
+
+    let mut summary = Summary {
+        as_of: as_of.to_string(),
+        inventory: inv_display,
+        secrets: inventory.secrets.len(),
+        policies: policies.len(),
+        ..Summary::default()
+    };
+    summarize(&findings, config.fail_on, &mut summary);
+    Ok(Outcome {
+        findings,
+        summary,
+        fail_on: config.fail_on,
+        inventory,
+        config,
+    })
+}

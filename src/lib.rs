@@ -1,0 +1,22 @@
+//! keyledger: a policy-as-code linter for a repository's secret inventory.
+//!
+//! The pipeline, one module per stage: [`config`] → [`inventory`] (parsed by
+//! [`node`] with spans) → [`schema`] → [`rules`], [`policy`] and
+//! [`rotation`] → [`waiver`] → [`render`]. [`check::run`] strings them
+//! together; `main.rs` only parses arguments and maps the result to an exit
+//! code.
+
+pub mod cadence;
+pub mod check;
+pub mod config;
+pub mod diag;
+pub mod finding;
+pub mod inventory;
+pub mod node;
+pub mod policy;
+pub mod render;
+pub mod rotation;
+pub mod rules;
+pub mod schema;
+pub mod source;
+pub mod waiver;

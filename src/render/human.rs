@@ -1,0 +1,110 @@
+//! Human output: miette diagnostics with snippets, then a summary.
+
+use miette::Severity as MSeverity;
+
+use crate::check::Outcome;
+use crate::diag::{self, Diag};
+use crate::finding::{Finding, Severity, Suppression};
+
+pub fn to_diag(f: &Finding) -> Diag {
+    let mut d = Diag::at(
+        &f.rule,
+        f.message.clone(),
+        &f.source,
+        f.span,
+        f.label.clone(),
+    )
+    .with_severity(match f.severity {
+        Severity::Error => MSeverity::Error,
+        Severity::Warning => MSeverity::Warning,
+        Severity::Note => MSeverity::Advice,
+    });
+    d.labels.extend(f.labels.iter().cloned());
+    if let Some(h) = &f.help {
+        d = d.with_help(h.clone());
+    }
+    d
+}
+
+pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
+    let shown: Vec<Diag> = out
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(to_diag)
+        .collect();
+    let mut s = diag::render(&shown, color);
+    let waived: Vec<&Finding> = out
+        .findings
+        .iter()
+        .filter(|f| matches!(f.suppressed, Some(Suppression::Waiver { .. })))
+        .collect();
+    if !waived.is_empty() {
+        s.push_str(&format!("waived ({}):\n", waived.len()));
+        for f in waived {
+            if let Some(Suppression::Waiver { reason, expires }) = &f.suppressed {
+                let lc = f.source.line_col(f.span.start);
+                s.push_str(&format!(
+                    "  {}:{}:{} {} {} until {expires}: {reason}\n",
+                    f.path(),
+                    lc.line,
+                    lc.column,
+                    f.rule,
+                    f.secret.as_deref().unwrap_or("-"),
+                ));
+            }
+        }
+        s.push('\n');
+    }
+    if verbose {
+        for f in out.findings.iter().filter(|f| {
+            matches!(
+                f.suppressed,
+                Some(Suppression::Baseline | Suppression::Inline)
+            )
+        }) {
+            let lc = f.source.line_col(f.span.start);
+            s.push_str(&format!(
+                "suppressed: {}:{}:{} {}\n",
+                f.path(),
+                lc.line,
+                lc.column,
+                f.rule
+            ));
+        }
+    }
+    let sm = &out.summary;
+    let mark = if sm.blocking > 0 { "✖" } else { "✔" };
+    let mut extra = Vec::new();
+    if sm.waived > 0 {
+        extra.push(format!("{} waived", sm.waived));
+    }
+    if sm.baselined > 0 {
+        extra.push(format!("{} in baseline", sm.baselined));
+    }
+    if sm.inline_allowed > 0 {
+        extra.push(format!("{} allowed inline", sm.inline_allowed));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", extra.join(", "))
+    };
+    s.push_str(&format!(
+        "{mark} {} {}, {} {}, {} {}{extra}: {} secrets, {} policies, as of {}\n",
+        sm.errors,
+        if sm.errors == 1 { "error" } else { "errors" },
+        sm.warnings,
+        if sm.warnings == 1 {
+            "warning"
+        } else {
+            "warnings"
+        },
+        sm.notes,
+        if sm.notes == 1 { "note" } else { "notes" },
+        sm.secrets,
+        sm.policies,
+        sm.as_of,
+    ));
+    s
+}

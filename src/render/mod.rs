@@ -1,0 +1,12 @@
+//! Renderers: each turns the same list of findings into one format.
+
+pub mod human;
+pub mod json;
+
+use clap::ValueEnum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}

@@ -1,0 +1,70 @@
+use std::path::Component;
+
+use super::{Ctx, Rule, Scope};
+use crate::finding::{Finding, Severity};
+
+pub const RULE: Rule = Rule {
+    id: "missing-runbook",
+    severity: Severity::Error,
+    scope: Scope::Inventory,
+    summary: "a secret's `runbook` path does not exist in the repository",
+    doc: r#"## What it does
+Checks that the `runbook` of every secret (or of `defaults`) is a file inside
+the repository. Paths are relative to the repository root; a path that leaves
+the repository (`../`, absolute) is reported too.
+
+## Why it matters
+A rotation runbook that moved or never existed is found missing during an
+incident, when it is needed most.
+
+## Example
+❌
+```yaml
+    runbook: docs/runbooks/jwt.md      # no such file
+```
+✅
+```yaml
+    runbook: docs/runbooks/SECRET_MANAGEMENT.md
+```
+
+## How to fix
+Point `runbook` at the file, or write the runbook.
+"#,
+};
+
+pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    let inv = ctx.inventory;
+    for s in &inv.secrets {
+        let Some(rb) = &s.runbook else { continue };
+        let p = std::path::Path::new(&rb.value);
+        let escapes = p.is_absolute()
+            || p.components()
+                .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)));
+        let (msg, label) = if escapes {
+            (
+                format!(
+                    "runbook `{}` of `{}` is outside the repository",
+                    rb.value, s.name.value
+                ),
+                "outside the repository",
+            )
+        } else if !ctx.root.join(p).is_file() {
+            (
+                format!(
+                    "runbook `{}` of `{}` does not exist",
+                    rb.value, s.name.value
+                ),
+                "no such file",
+            )
+        } else {
+            continue;
+        };
+        out.push(
+            Finding::new(RULE.id, RULE.severity, &inv.source, rb.span, msg)
+                .secret(&s.name.value)
+                .label(label)
+                .key(rb.value.clone())
+                .help("runbook paths are relative to the repository root"),
+        );
+    }
+}
