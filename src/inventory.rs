@@ -254,28 +254,27 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
         value: node::Value::Map(Vec::new()),
     };
     let defaults = root.get("defaults").unwrap_or(&empty);
-    let field = |entry: &Node, key: &str| -> Option<Node> {
+    fn field<'n>(entry: &'n Node, defaults: &'n Node, key: &str) -> Option<&'n Node> {
         entry
             .get(key)
             .filter(|n| !n.is_null())
             .or_else(|| defaults.get(key).filter(|n| !n.is_null()))
-            .cloned()
-    };
+    }
 
     let mut secrets = Vec::new();
     for entry in root.get("secrets").map(Node::as_seq).unwrap_or_default() {
         let Some(name_node) = entry.get("name") else {
             continue;
         };
-        let cadence = match field(entry, "cadence") {
-            Some(n) => b.cadence(&n),
+        let cadence = match field(entry, defaults, "cadence") {
+            Some(n) => b.cadence(n),
             None => None,
         };
         let last_rotated = match entry.get("last_rotated") {
             Some(n) => b.date(n, "last_rotated"),
             None => None,
         };
-        let exposure = field(entry, "exposure")
+        let exposure = field(entry, defaults, "exposure")
             .and_then(|n| {
                 Exposure::parse(n.as_str()?).map(|value| Spanned {
                     value,
@@ -293,9 +292,9 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
                 .get("description")
                 .and_then(Node::as_str)
                 .map(str::to_string),
-            owner: field(entry, "owner").map(|n| b.string(&n)),
-            store: field(entry, "store").and_then(|n| b.store(&n)),
-            used_by: field(entry, "used_by")
+            owner: field(entry, defaults, "owner").map(|n| b.string(n)),
+            store: field(entry, defaults, "store").and_then(|n| b.store(n)),
+            used_by: field(entry, defaults, "used_by")
                 .map(|n| {
                     n.as_seq()
                         .iter()
@@ -305,7 +304,7 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
                 .unwrap_or_default(),
             cadence,
             last_rotated,
-            blast_radius: field(entry, "blast_radius").and_then(|n| {
+            blast_radius: field(entry, defaults, "blast_radius").and_then(|n| {
                 BlastRadius::parse(n.as_str()?).map(|value| Spanned {
                     value,
                     span: n.span,
@@ -313,7 +312,7 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
             }),
             exposure,
             rotate_with: b.strings(entry.get("rotate_with")),
-            runbook: field(entry, "runbook").map(|n| b.string(&n)),
+            runbook: field(entry, defaults, "runbook").map(|n| b.string(n)),
             fingerprints: b.strings(entry.get("fingerprints")),
         });
     }

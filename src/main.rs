@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use keyledger::check::{self, Options};
 use keyledger::diag::{self, Diag, Fatal};
 use keyledger::render::{self, Format};

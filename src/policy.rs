@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::cadence::Cadence;
 use crate::config::Config;
@@ -36,11 +36,12 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
 
 #[derive(Debug, Clone, Default)]
 pub struct Match {
-    pub name: Vec<GlobMatcher>,
+    /// `None` matches every name.
+    pub name: Option<GlobSet>,
     pub blast_radius: Vec<String>,
     pub store_kind: Vec<String>,
     pub exposure: Vec<String>,
-    pub owner: Vec<GlobMatcher>,
+    pub owner: Option<GlobSet>,
     pub used_by: Vec<String>,
 }
 
@@ -82,12 +83,18 @@ pub struct PackFile {
     pub policies: Vec<Policy>,
 }
 
-fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Vec<GlobMatcher> {
-    let mut out = Vec::new();
-    for item in n.map(Node::as_seq).unwrap_or_default() {
+fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Option<GlobSet> {
+    let items = n.map(Node::as_seq).unwrap_or_default();
+    if items.is_empty() {
+        return None;
+    }
+    let mut out = GlobSetBuilder::new();
+    for item in items {
         let pat = item.as_str().unwrap_or_default();
         match Glob::new(pat) {
-            Ok(g) => out.push(g.compile_matcher()),
+            Ok(g) => {
+                out.add(g);
+            }
             Err(e) => errors.push(Diag::at(
                 "policy",
                 format!("invalid glob `{pat}`: {e}"),
@@ -97,7 +104,19 @@ fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Vec
             )),
         }
     }
-    out
+    match out.build() {
+        Ok(set) => Some(set),
+        Err(e) => {
+            errors.push(Diag::at(
+                "policy",
+                format!("invalid globs: {e}"),
+                src,
+                items[0].span,
+                "here",
+            ));
+            None
+        }
+    }
 }
 
 fn strs(n: Option<&Node>) -> Vec<String> {
@@ -360,9 +379,8 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
 
 impl Match {
     pub fn matches(&self, s: &Secret) -> bool {
-        let any_glob = |globs: &[GlobMatcher], v: &str| {
-            globs.is_empty() || globs.iter().any(|g| g.is_match(v))
-        };
+        let any_glob =
+            |globs: &Option<GlobSet>, v: &str| globs.as_ref().is_none_or(|g| g.is_match(v));
         any_glob(&self.name, &s.name.value)
             && any_glob(
                 &self.owner,
@@ -389,15 +407,16 @@ pub fn evaluate(policies: &[Policy], inv: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in policies {
         let r = &p.require;
+        let mut help = format!(
+            "policy `{}` ({} pack, {}): {}",
+            p.id, p.pack, p.defined_at, p.description
+        );
+        if let Some(src) = &p.source {
+            help.push_str(&format!(". Source: {src}"));
+        }
+        let label = format!("required by {}", p.id);
         for s in inv.secrets.iter().filter(|s| p.matcher.matches(s)) {
             let mut fail = |key: &str, span: Span, what: String| {
-                let mut help = format!(
-                    "policy `{}` ({} pack, {}): {}",
-                    p.id, p.pack, p.defined_at, p.description
-                );
-                if let Some(src) = &p.source {
-                    help.push_str(&format!(". Source: {src}"));
-                }
                 out.push(
                     Finding::new(
                         &p.id,
@@ -407,9 +426,9 @@ pub fn evaluate(policies: &[Policy], inv: &Inventory) -> Vec<Finding> {
                         format!("`{}` {what}", s.name.value),
                     )
                     .secret(&s.name.value)
-                    .label(format!("required by {}", p.id))
+                    .label(label.clone())
                     .key(key)
-                    .help(help),
+                    .help(help.clone()),
                 );
             };
             let name = s.name.span;

@@ -91,13 +91,14 @@ pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    let mut buf = String::new();
     candidates
         .into_iter()
         .map(|c| {
-            (
-                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
-                c,
-            )
+            buf.clear();
+            buf.extend(c.chars().map(|ch| ch.to_ascii_lowercase()));
+            (strsim::jaro_winkler(&word, &buf), c)
         })
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))

@@ -36,6 +36,7 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    ascii: bool,
 }
 
 /// A position as humans read it.
@@ -50,10 +51,12 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let ascii = text.is_ascii();
         Arc::new(SourceFile {
             name: name.into(),
             text,
             line_starts,
+            ascii,
         })
     }
 
@@ -70,7 +73,11 @@ impl SourceFile {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let li = self.line_index(offset);
         let start = self.line_starts[li];
-        let column = self.text[start..offset].chars().count() + 1;
+        let column = if self.ascii {
+            offset - start + 1
+        } else {
+            self.text[start..offset].chars().count() + 1
+        };
         LineCol {
             line: li + 1,
             column,
@@ -81,6 +88,13 @@ impl SourceFile {
     pub fn offset_of(&self, line: usize, char_col: usize) -> usize {
         let li = line.saturating_sub(1).min(self.line_starts.len() - 1);
         let start = self.line_starts[li];
+        if self.ascii {
+            let next = self
+                .line_starts
+                .get(li + 1)
+                .map_or(self.text.len(), |&n| n - 1);
+            return (start + char_col).min(next);
+        }
         let rest = &self.text[start..];
         let line_end = rest.find('\n').map_or(rest.len(), |i| i);
         rest[..line_end]

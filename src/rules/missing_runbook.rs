@@ -34,6 +34,8 @@ Point `runbook` at the file, or write the runbook.
 
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     let inv = ctx.inventory;
+    // Many secrets share a runbook: look each path up once.
+    let mut exists: std::collections::HashMap<&str, bool> = Default::default();
     for s in &inv.secrets {
         let Some(rb) = &s.runbook else { continue };
         let p = std::path::Path::new(&rb.value);
@@ -48,7 +50,10 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 ),
                 "outside the repository",
             )
-        } else if !ctx.root.join(p).is_file() {
+        } else if !*exists
+            .entry(rb.value.as_str())
+            .or_insert_with(|| ctx.root.join(p).is_file())
+        {
             (
                 format!(
                     "runbook `{}` of `{}` does not exist",
