@@ -27,6 +27,10 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// `--as-of`; today when absent.
     pub as_of: Option<Date>,
+    /// Scan the working tree's content (on unless `--no-scan`).
+    pub scan: bool,
+    /// `--no-inventory`: scan content only, without an inventory.
+    pub no_inventory: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -42,6 +46,9 @@ pub struct Summary {
     pub baselined: usize,
     pub inline_allowed: usize,
     pub blocking: usize,
+    /// Files scanned and skipped, when content was scanned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<crate::scan::Stats>,
 }
 
 /// Everything a run found, ready to render.
@@ -50,7 +57,7 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     pub summary: Summary,
     pub fail_on: Severity,
-    pub inventory: Inventory,
+    pub inventory: Option<Inventory>,
     pub config: Config,
 }
 
@@ -163,36 +170,68 @@ pub fn summarize(findings: &[Finding], fail_on: Severity, summary: &mut Summary)
     }
 }
 
-/// Runs `keyledger check` on the inventory.
+/// Lowers content findings in test and example paths to `note`.
+fn demote_test_paths(config: &Config, findings: &mut [Finding]) {
+    let mut b = globset::GlobSetBuilder::new();
+    for g in &config.scan.test_paths {
+        if let Ok(g) = globset::Glob::new(g) {
+            b.add(g);
+        }
+    }
+    let Ok(set) = b.build() else { return };
+    for f in findings {
+        let content = rules::find(&f.rule).is_some_and(|r| r.scope == rules::Scope::Content);
+        if content && f.severity > Severity::Note && set.is_match(f.path()) {
+            f.severity = Severity::Note;
+            f.message.push_str(" [test or example path]");
+        }
+    }
+}
+
+/// Runs `keyledger check`: the inventory, its policies and rotations, and
+/// (unless `--no-scan`) the working tree's content.
 pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     let config = load_config(opts)?;
-    let (inv_path, inv_display) = inventory_path(opts, &config);
-    let inventory = inventory::load(&inv_path, &inv_display)?;
-    let policies = policy::load(&opts.root, &config)?;
-    let ids = known_ids(&policies)?;
-    check_rule_overrides(&config, &ids)?;
     let as_of = opts.as_of.unwrap_or_else(today);
-
-    let ctx = Ctx {
-        inventory: &inventory,
-        config: &config,
-        root: &opts.root,
-        as_of,
-        known_ids: &ids,
-    };
-    let mut findings = rules::check_inventory(&ctx);
-    findings.extend(policy::evaluate(&policies, &inventory));
-    apply_overrides(&config, &mut findings);
-    waiver::apply(&inventory, &config, as_of, &mut findings);
-    finding::sort(&mut findings);
-
+    let mut findings = Vec::new();
     let mut summary = Summary {
         as_of: as_of.to_string(),
-        inventory: inv_display,
-        secrets: inventory.secrets.len(),
-        policies: policies.len(),
         ..Summary::default()
     };
+    let inventory = if opts.no_inventory {
+        None
+    } else {
+        let (inv_path, inv_display) = inventory_path(opts, &config);
+        let inventory = inventory::load(&inv_path, &inv_display)?;
+        let policies = policy::load(&opts.root, &config)?;
+        let ids = known_ids(&policies)?;
+        check_rule_overrides(&config, &ids)?;
+        let ctx = Ctx {
+            inventory: &inventory,
+            config: &config,
+            root: &opts.root,
+            as_of,
+            known_ids: &ids,
+        };
+        findings = rules::check_inventory(&ctx);
+        findings.extend(policy::evaluate(&policies, &inventory));
+        summary.inventory = inv_display;
+        summary.secrets = inventory.secrets.len();
+        summary.policies = policies.len();
+        Some(inventory)
+    };
+    if opts.scan {
+        let scanner = crate::scan::Scanner::new(inventory.as_ref(), &config);
+        let (content, stats) = scanner.scan_tree(&opts.root);
+        findings.extend(content);
+        summary.scan = Some(stats);
+    }
+    apply_overrides(&config, &mut findings);
+    demote_test_paths(&config, &mut findings);
+    if let Some(inv) = &inventory {
+        waiver::apply(inv, &config, as_of, &mut findings);
+    }
+    finding::sort(&mut findings);
     summarize(&findings, config.fail_on, &mut summary);
     Ok(Outcome {
         findings,

@@ -60,9 +60,24 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Also list suppressed findings.
+        /// Also list suppressed findings and skipped files.
         #[arg(short, long)]
         verbose: bool,
+        /// Check the inventory only; do not scan file content.
+        #[arg(long)]
+        no_scan: bool,
+        /// Scan content without an inventory (no inventory, policy or rotation checks).
+        #[arg(long, conflicts_with = "no_scan")]
+        no_inventory: bool,
+    },
+    /// Print a fingerprint of a secret's value, read from standard input
+    /// (never from an argument, never echoed), to paste under the secret's
+    /// `fingerprints` in the inventory.
+    Fingerprint {
+        /// The secret's name in the inventory.
+        name: String,
+        #[command(flatten)]
+        common: Common,
     },
     /// Print a JSON Schema: the inventory's (default), the config's or a policy file's.
     Schema {
@@ -129,6 +144,15 @@ fn fail(fatal: &Fatal, color: ColorChoice) -> ExitCode {
 }
 
 fn options(common: Common, as_of: Option<&str>) -> Result<Options, Fatal> {
+    options_with(common, as_of, true, false)
+}
+
+fn options_with(
+    common: Common,
+    as_of: Option<&str>,
+    scan: bool,
+    no_inventory: bool,
+) -> Result<Options, Fatal> {
     let as_of = match as_of {
         Some(s) => Some(
             cadence::parse_date(s).map_err(|e| Diag::plain("usage", format!("--as-of: {e}")))?,
@@ -147,6 +171,8 @@ fn options(common: Common, as_of: Option<&str>) -> Result<Options, Fatal> {
         inventory: common.inventory,
         config: common.config,
         as_of,
+        scan,
+        no_inventory,
     })
 }
 
@@ -221,8 +247,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             as_of,
             format,
             verbose,
+            no_scan,
+            no_inventory,
         } => {
-            let opts = options(common, as_of.as_deref())?;
+            let opts = options_with(common, as_of.as_deref(), !no_scan, no_inventory)?;
             let outcome = check::run(&opts)?;
             let text = match format {
                 Format::Human => render::human::render(
@@ -236,6 +264,11 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 return Ok(code);
             }
             Ok(ExitCode::from(outcome.exit_code() as u8))
+        }
+        Command::Fingerprint { name, common } => {
+            let opts = options(common, None)?;
+            let text = keyledger::fingerprint_cmd::run(&opts, &name)?;
+            Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS))
         }
         Command::Schema { kind } => {
             let text = match kind {

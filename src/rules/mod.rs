@@ -12,7 +12,10 @@ use crate::finding::{Finding, Severity};
 use crate::inventory::Inventory;
 
 pub mod duplicate_secret;
+pub mod hardcoded_secret;
 pub mod last_rotated_in_future;
+pub mod leaked_credential;
+pub mod leaked_value;
 pub mod missing_runbook;
 pub mod never_rotated;
 pub mod rotation_due_soon;
@@ -57,6 +60,9 @@ pub const ALL: &[&Rule] = &[
     &last_rotated_in_future::RULE,
     &waiver_expired::RULE,
     &unused_waiver::RULE,
+    &leaked_value::RULE,
+    &leaked_credential::RULE,
+    &hardcoded_secret::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

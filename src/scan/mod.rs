@@ -1,0 +1,504 @@
+//! Content scan stage: one parallel, gitignore-aware walk; every file is
+//! read once and offered to every content check (credential detectors,
+//! inventoried values by fingerprint, hardcoded inventoried names).
+//! Nothing printed or returned here contains a secret value: findings carry
+//! a redacted copy of the file for snippets.
+
+pub mod detectors;
+pub mod fingerprint;
+pub mod hardcoded;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::finding::{Finding, Severity, Suppression};
+use crate::inventory::Inventory;
+use crate::rules::{hardcoded_secret, leaked_credential, leaked_value};
+use crate::source::{SourceFile, Span};
+
+use detectors::Detectors;
+use hardcoded::Hardcoded;
+
+/// Lock files and generated maps: full of hashes, never of credentials.
+const SKIP_NAMES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "Cargo.lock",
+    "go.sum",
+    "composer.lock",
+    "Gemfile.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "lock.json",
+    "bun.lockb",
+    "flake.lock",
+    "packages.lock.json",
+    "gradle.lockfile",
+];
+
+fn is_lock_file(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    SKIP_NAMES.contains(&file)
+        || file.ends_with(".lock")
+        || file.ends_with("-lock.json")
+        || file.ends_with(".lock.json")
+        || file.ends_with(".css.json")
+        || file.ends_with(".min.js")
+        || file.ends_with(".map")
+}
+
+/// Values that are public by design (publishable keys, test keys).
+fn is_public_value(v: &str) -> bool {
+    [
+        "sk_test_",
+        "rk_test_",
+        "pk_test_",
+        "pk_live_",
+        "phc_",
+        "sb_publishable_",
+        "whsec_test",
+    ]
+    .iter()
+    .any(|p| v.starts_with(p))
+}
+
+/// Generic assignments that are public by design: search-only keys
+/// (Algolia's `apiKey` in a docs config) and client-exposed variables.
+fn generic_is_public(text: &str, line_start: usize, line: &str) -> bool {
+    let l = line.to_ascii_uppercase();
+    if [
+        "SEARCH_ONLY",
+        "SEARCH_API_KEY",
+        "NEXT_PUBLIC_",
+        "VITE_",
+        "PUBLIC_",
+        "REACT_APP_",
+        "EXPO_PUBLIC_",
+        "GATSBY_",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
+    {
+        return true;
+    }
+    // Up to 8 lines above: inside an `algolia` object.
+    let mut start = line_start;
+    for _ in 0..8 {
+        match text[..start.saturating_sub(1)].rfind('\n') {
+            Some(i) => start = i + 1,
+            None => {
+                start = 0;
+                break;
+            }
+        }
+    }
+    text[start..line_start]
+        .to_ascii_lowercase()
+        .contains("algolia")
+}
+
+/// Keys whose values are hashes, not credentials.
+fn line_is_checksum(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    [
+        "integrity",
+        "checksum",
+        "\"sha",
+        "sha256:",
+        "sha512-",
+        "digest",
+        "etag",
+        "resolved",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Skip {
+    Binary,
+    TooLarge,
+    Symlink,
+    Unreadable,
+    AllowListed,
+    WalkError,
+}
+
+impl Skip {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Skip::Binary => "binary",
+            Skip::TooLarge => "too_large",
+            Skip::Symlink => "symlink",
+            Skip::Unreadable => "unreadable",
+            Skip::AllowListed => "allow_listed",
+            Skip::WalkError => "walk_error",
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Stats {
+    pub files: usize,
+    pub bytes: u64,
+    /// Files read as UTF-8 with invalid bytes replaced.
+    pub lossy_utf8: usize,
+    /// Skip reason → paths (relative, `/`).
+    pub skipped: BTreeMap<&'static str, Vec<String>>,
+}
+
+impl Stats {
+    fn skip(&mut self, why: Skip, path: String) {
+        self.skipped.entry(why.as_str()).or_default().push(path);
+    }
+    fn merge(&mut self, o: Stats) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.lossy_utf8 += o.lossy_utf8;
+        for (k, v) in o.skipped {
+            self.skipped.entry(k).or_default().extend(v);
+        }
+    }
+}
+
+/// Redacted form of a value: at most its first 4 characters, and its length.
+pub fn redact(value: &str) -> String {
+    let head: String = value
+        .trim_start()
+        .chars()
+        .take(4)
+        .filter(|c| !c.is_control())
+        .collect();
+    format!("`{head}…` ({} chars)", value.chars().count())
+}
+
+/// What the scanner knows before it reads a byte.
+pub struct Scanner {
+    detectors: &'static Detectors,
+    hardcoded: Hardcoded,
+    fingerprints: fingerprint::Set,
+    allow: GlobSet,
+    /// Files not scanned for hardcoded names (the inventory itself).
+    own_files: Vec<String>,
+    max_file_size: u64,
+    follow_symlinks: bool,
+}
+
+fn globset(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        // Validated when the configuration was loaded.
+        if let Ok(g) = Glob::new(g) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+impl Scanner {
+    pub fn new(inventory: Option<&Inventory>, config: &Config) -> Scanner {
+        let mut fingerprints = fingerprint::Set::default();
+        let mut names = Vec::new();
+        let mut own_files = Vec::new();
+        if let Some(inv) = inventory {
+            own_files.push(inv.source.name.clone());
+            for s in &inv.secrets {
+                names.push(s.name.value.clone());
+                for fp in &s.fingerprints {
+                    fingerprints.add(&fp.value, &s.name.value);
+                }
+            }
+        }
+        Scanner {
+            detectors: Detectors::get(),
+            hardcoded: Hardcoded::new(names),
+            fingerprints,
+            allow: globset(&config.scan.allow_paths),
+            own_files,
+            max_file_size: config.scan.max_file_size,
+            follow_symlinks: config.scan.follow_symlinks,
+        }
+    }
+
+    /// Scans one file's bytes; `path` is relative with `/` separators.
+    pub fn scan_bytes(&self, path: &str, bytes: &[u8], stats: &mut Stats) -> Vec<Finding> {
+        if self.allow.is_match(path) {
+            stats.skip(Skip::AllowListed, path.to_string());
+            return Vec::new();
+        }
+        if bytes.len() as u64 > self.max_file_size {
+            stats.skip(Skip::TooLarge, path.to_string());
+            return Vec::new();
+        }
+        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+            stats.skip(Skip::Binary, path.to_string());
+            return Vec::new();
+        }
+        stats.files += 1;
+        stats.bytes += bytes.len() as u64;
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => {
+                stats.lossy_utf8 += 1;
+                String::from_utf8_lossy(bytes)
+            }
+        };
+        self.scan_text(path, &text)
+    }
+
+    fn scan_text(&self, path: &str, text: &str) -> Vec<Finding> {
+        struct Hit {
+            rule: &'static str,
+            severity: Severity,
+            start: usize,
+            end: usize,
+            message: String,
+            label: &'static str,
+            secret: Option<String>,
+            key: String,
+            help: String,
+        }
+        let mut hits: Vec<Hit> = Vec::new();
+        let value_key = |v: &str| blake3::hash(v.as_bytes()).to_hex()[..16].to_string();
+
+        for (s, e, name) in self.fingerprints.find(text) {
+            hits.push(Hit {
+                rule: leaked_value::RULE.id,
+                severity: leaked_value::RULE.severity,
+                start: s,
+                end: e,
+                message: format!("the value of `{name}` appears here ({})", redact(&text[s..e])),
+                label: "inventoried secret value",
+                secret: Some(name),
+                key: value_key(&text[s..e]),
+                help: "rotate the secret: it is in the repository now. Then remove it and read it from its store".into(),
+            });
+        }
+        if !self.own_files.iter().any(|f| f == path) {
+            for a in self.hardcoded.find(path, text) {
+                if hits.iter().any(|h| h.start < a.end && a.start < h.end) {
+                    continue;
+                }
+                let value = &text[a.start..a.end];
+                hits.push(Hit {
+                    rule: hardcoded_secret::RULE.id,
+                    severity: hardcoded_secret::RULE.severity,
+                    start: a.start,
+                    end: a.end,
+                    message: format!(
+                        "`{}` is assigned a literal value ({})",
+                        a.name,
+                        redact(value)
+                    ),
+                    label: "literal value",
+                    secret: Some(a.name.clone()),
+                    key: value_key(value),
+                    help: format!(
+                        "read `{}` from its store at run time; if the value is real, rotate it",
+                        a.name
+                    ),
+                });
+            }
+        }
+        if !is_lock_file(path) {
+            for m in self.detectors.find(text) {
+                let value = &text[m.start..m.end];
+                if is_public_value(value) {
+                    continue;
+                }
+                let line_start = text[..m.start].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = text[m.start..]
+                    .find('\n')
+                    .map_or(text.len(), |i| m.start + i);
+                let line = &text[line_start..line_end];
+                if m.detector.id.starts_with("generic")
+                    && (line_is_checksum(line) || generic_is_public(text, line_start, line))
+                {
+                    continue;
+                }
+                if hits.iter().any(|h| h.start < m.end && m.start < h.end) {
+                    continue;
+                }
+                hits.push(Hit {
+                    rule: leaked_credential::RULE.id,
+                    severity: leaked_credential::RULE.severity,
+                    start: m.start,
+                    end: m.end,
+                    message: format!("{} ({})", m.detector.name, redact(value)),
+                    label: "credential",
+                    secret: None,
+                    key: format!("{}:{}", m.detector.id, value_key(value)),
+                    help: format!(
+                        "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
+                        m.detector.description, m.detector.id
+                    ),
+                });
+            }
+        }
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        // A redacted copy of the file for snippets: every hit's value is
+        // masked after its first 4 characters, byte for byte.
+        let mut masked = text.as_bytes().to_vec();
+        for h in &hits {
+            let keep = text[h.start..h.end]
+                .char_indices()
+                .nth(4)
+                .map_or(h.end, |(i, _)| h.start + i);
+            for b in &mut masked[keep..h.end] {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b'*';
+                }
+            }
+        }
+        let masked = String::from_utf8_lossy(&masked).into_owned();
+        let source = SourceFile::new(path, masked);
+        hits.into_iter()
+            .map(|h| {
+                let mut f = Finding::new(
+                    h.rule,
+                    h.severity,
+                    &source,
+                    Span::new(h.start, h.end),
+                    h.message,
+                )
+                .label(h.label)
+                .key(h.key)
+                .help(h.help);
+                f.secret = h.secret;
+                if inline_allowed(&source, h.start, h.rule) {
+                    f.suppressed = Some(Suppression::Inline);
+                }
+                f
+            })
+            .collect()
+    }
+
+    /// Walks `root` in parallel (gitignore semantics, hidden files
+    /// included, `.git` excluded) and scans every file once.
+    pub fn scan_tree(&self, root: &Path) -> (Vec<Finding>, Stats) {
+        let findings = Mutex::new(Vec::new());
+        let stats = Mutex::new(Stats::default());
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .git_global(false)
+            .require_git(false)
+            .follow_links(self.follow_symlinks)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build_parallel();
+        walker.run(|| {
+            let findings = &findings;
+            let stats = &stats;
+            let mut local = Stats::default();
+            let mut found: Vec<Finding> = Vec::new();
+            struct Flush<'a> {
+                local: Stats,
+                found: Vec<Finding>,
+                findings: &'a Mutex<Vec<Finding>>,
+                stats: &'a Mutex<Stats>,
+            }
+            impl Drop for Flush<'_> {
+                fn drop(&mut self) {
+                    if let Ok(mut f) = self.findings.lock() {
+                        f.append(&mut self.found);
+                    }
+                    if let Ok(mut s) = self.stats.lock() {
+                        s.merge(std::mem::take(&mut self.local));
+                    }
+                }
+            }
+            let mut flush = Flush {
+                local: std::mem::take(&mut local),
+                found: std::mem::take(&mut found),
+                findings,
+                stats,
+            };
+            Box::new(move |entry| {
+                let rel = |p: &Path| crate::check::display_path(root, p);
+                match entry {
+                    Err(e) => {
+                        let path = match &e {
+                            ignore::Error::WithPath { path, .. } => rel(path),
+                            _ => String::new(),
+                        };
+                        let why = if e.to_string().contains("loop") {
+                            Skip::Symlink
+                        } else {
+                            Skip::WalkError
+                        };
+                        flush
+                            .local
+                            .skip(why, if path.is_empty() { e.to_string() } else { path });
+                    }
+                    Ok(entry) => {
+                        let Some(ft) = entry.file_type() else {
+                            return ignore::WalkState::Continue;
+                        };
+                        let path = rel(entry.path());
+                        if ft.is_symlink() {
+                            flush.local.skip(Skip::Symlink, path);
+                        } else if ft.is_file() {
+                            if entry.metadata().is_ok_and(|m| m.len() > self.max_file_size) {
+                                flush.local.skip(Skip::TooLarge, path);
+                                return ignore::WalkState::Continue;
+                            }
+                            match std::fs::read(entry.path()) {
+                                Ok(bytes) => {
+                                    let mut f = self.scan_bytes(&path, &bytes, &mut flush.local);
+                                    flush.found.append(&mut f);
+                                }
+                                Err(_) => flush.local.skip(Skip::Unreadable, path),
+                            }
+                        }
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        let mut findings = findings.into_inner().unwrap_or_default();
+        crate::finding::sort(&mut findings);
+        let mut stats = stats.into_inner().unwrap_or_default();
+        for v in stats.skipped.values_mut() {
+            v.sort();
+        }
+        (findings, stats)
+    }
+}
+
+/// `keyledger:allow RULE[, RULE…]` on the finding's line or the line above,
+/// in any comment syntax; a bare `keyledger:allow` allows every rule.
+fn inline_allowed(src: &SourceFile, offset: usize, rule: &str) -> bool {
+    let line = src.line_col(offset).line;
+    [line, line.saturating_sub(1)]
+        .iter()
+        .filter(|&&l| l >= 1)
+        .any(|&l| {
+            let text = src.line_text(l);
+            let Some(i) = text.find("keyledger:allow") else {
+                return false;
+            };
+            let rest = &text[i + "keyledger:allow".len()..];
+            let ids: Vec<&str> = rest
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .take_while(|w| {
+                    w.is_empty()
+                        || w.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit())
+                })
+                .filter(|w| !w.is_empty())
+                .collect();
+            ids.is_empty() || ids.contains(&rule)
+        })
+}
