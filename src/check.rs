@@ -31,6 +31,8 @@ pub struct Options {
     pub scan: bool,
     /// `--no-inventory`: scan content only, without an inventory.
     pub no_inventory: bool,
+    /// Ignore the baseline file (`keyledger baseline` itself).
+    pub no_baseline: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -230,6 +232,9 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     demote_test_paths(&config, &mut findings);
     if let Some(inv) = &inventory {
         waiver::apply(inv, &config, as_of, &mut findings);
+    }
+    if !opts.no_baseline {
+        crate::baseline::apply(&opts.root, &config.baseline, &mut findings)?;
     }
     finding::sort(&mut findings);
     summarize(&findings, config.fail_on, &mut summary);

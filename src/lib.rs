@@ -6,6 +6,7 @@
 //! together; `main.rs` only parses arguments and maps the result to an exit
 //! code.
 
+pub mod baseline;
 pub mod cadence;
 pub mod check;
 pub mod config;

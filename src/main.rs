@@ -79,6 +79,15 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Write the baseline file (default .keyledger/baseline.json) from the
+    /// current findings, so later runs accept them and report only new ones.
+    Baseline {
+        #[command(flatten)]
+        common: Common,
+        /// Evaluate as of this date (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
     /// Print a JSON Schema: the inventory's (default), the config's or a policy file's.
     Schema {
         #[arg(value_enum, default_value_t = SchemaKind::Inventory)]
@@ -173,6 +182,7 @@ fn options_with(
         as_of,
         scan,
         no_inventory,
+        no_baseline: false,
     })
 }
 
@@ -264,6 +274,22 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 return Ok(code);
             }
             Ok(ExitCode::from(outcome.exit_code() as u8))
+        }
+        Command::Baseline { common, as_of } => {
+            let mut opts = options(common, as_of.as_deref())?;
+            opts.no_baseline = true;
+            let outcome = check::run(&opts)?;
+            let rel = outcome.config.baseline.clone();
+            let path = opts.root.join(&rel);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Diag::plain("io", format!("cannot create {}: {e}", dir.display())))?;
+            }
+            let text = keyledger::baseline::render(&outcome.findings);
+            std::fs::write(&path, &text).map_err(|e| Diag::plain("io", format!("cannot write {rel}: {e}")))?;
+            let n = outcome.findings.iter().filter(|f| f.suppressed.is_none()).count();
+            eprintln!("keyledger: wrote {rel} with {n} findings; commit it, and review its diff like code");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Fingerprint { name, common } => {
             let opts = options(common, None)?;

@@ -21,6 +21,7 @@ pub mod never_rotated;
 pub mod rotation_due_soon;
 pub mod rotation_overdue;
 pub mod schema;
+pub mod stale_baseline;
 pub mod unknown_reference;
 pub mod unused_waiver;
 pub mod waiver_expired;
@@ -60,6 +61,7 @@ pub const ALL: &[&Rule] = &[
     &last_rotated_in_future::RULE,
     &waiver_expired::RULE,
     &unused_waiver::RULE,
+    &stale_baseline::RULE,
     &leaked_value::RULE,
     &leaked_credential::RULE,
     &hardcoded_secret::RULE,
