@@ -4,7 +4,7 @@
 
 use jiff::civil::Date;
 
-use super::markdown::{inventories, not_listed};
+use super::markdown::{expiry, inventories, not_listed};
 use super::{Report, Row, RowStatus};
 use crate::inventory::BlastRadius;
 use crate::rotation::{days_between, plural};
@@ -95,6 +95,8 @@ footer { color: var(--muted); font-size: 12px; margin-top: 16px; }
 @media print {
   body { background: #fff; font-size: 11px; }
   main { max-width: none; padding: 0; }
+  .cards { grid-template-columns: repeat(auto-fit, minmax(100px, 1fr)); gap: 8px; }
+  .card .n { font-size: 22px; }
   section, .card { border-color: #bbb; }
   section { padding: 10px 0 0; border: 0; border-top: 1px solid #bbb; border-radius: 0; }
   figure, tr, .cards { break-inside: avoid; }
@@ -130,8 +132,14 @@ fn runbook_html(s: &str) -> String {
     if s.starts_with("https://") && s.chars().all(url_ok) {
         format!("<a href=\"{0}\">{0}</a>", esc(s))
     } else {
-        format!("<code>{}</code>", esc(s))
+        format!("<code>{}</code>", breakable(s, '/'))
     }
+}
+
+/// Escaped text with a line-break opportunity after each `at`, so long
+/// names and paths wrap at their separators rather than anywhere.
+fn breakable(s: &str, at: char) -> String {
+    esc(s).replace(at, &format!("{at}<wbr>"))
 }
 
 fn secret_row(r: &Row, report: &Report) -> String {
@@ -166,12 +174,12 @@ fn secret_row(r: &Row, report: &Report) -> String {
         r.blast_radius.map_or("unset", |b| b.as_str())
     ));
     h.push_str(&format!(
-        "<td class=\"nowrap\">{}<br><span class=\"sub\">{}</span></td>",
+        "<td><span class=\"nowrap\">{}</span><br><span class=\"sub\">{}</span></td>",
         r.due.map_or("none".to_string(), |d| d.to_string()),
         esc(&r.days_text())
     ));
     h.push_str(&format!(
-        "<td class=\"nowrap\">{}<br><span class=\"sub\">{}</span></td>",
+        "<td><span class=\"nowrap\">{}</span><br><span class=\"sub\">{}</span></td>",
         r.last_rotated
             .map_or("never".to_string(), |d| d.to_string()),
         r.cadence
@@ -183,7 +191,7 @@ fn secret_row(r: &Row, report: &Report) -> String {
         "<td>{}</td>",
         r.rotate_with
             .iter()
-            .map(|n| format!("<code>{}</code>", esc(n)))
+            .map(|n| format!("<code>{}</code>", breakable(n, '_')))
             .collect::<Vec<_>>()
             .join("<br>")
     ));
@@ -413,17 +421,6 @@ pub fn timeline(report: &Report) -> String {
             Some(d) if !pinned => x_of(d),
             _ => lane_x + 4.0,
         };
-        // An overdue stretch inside the period: from the due date to the
-        // as-of date.
-        if !pinned && r.status == RowStatus::Overdue {
-            let xa = x_of(report.as_of.min(p.end));
-            s.push_str(&format!(
-                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{xa:.1}\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\" opacity=\"0.35\"/>\n",
-                color(class)
-            ));
-        }
-        s.push_str(&marker(r.status, r.waived(), class, x, y));
-        s.push('\n');
         let note = match (r.status, r.days) {
             (RowStatus::NeverRotated, _) => "never rotated".to_string(),
             (_, Some(d)) if d < 0 => format!("{} d overdue", -d),
@@ -436,6 +433,25 @@ pub fn timeline(report: &Report) -> String {
         } else {
             (x + 11.0, "start")
         };
+        // An overdue stretch inside the period, from the due date to the
+        // as-of date, starting after the note when the note is on its right
+        // (about 6 units per character at this size).
+        if !pinned && r.status == RowStatus::Overdue {
+            let xa = x_of(report.as_of.min(p.end));
+            let from = if anchor == "start" {
+                tx + note.chars().count() as f64 * 6.0 + 4.0
+            } else {
+                x
+            };
+            if from < xa {
+                s.push_str(&format!(
+                    "<line x1=\"{from:.1}\" y1=\"{y:.1}\" x2=\"{xa:.1}\" y2=\"{y:.1}\" stroke=\"{}\" stroke-width=\"3\" opacity=\"0.35\"/>\n",
+                    color(class)
+                ));
+            }
+        }
+        s.push_str(&marker(r.status, r.waived(), class, x, y));
+        s.push('\n');
         s.push_str(&format!(
             "<text x=\"{tx:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#4a525e\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" text-anchor=\"{anchor}\">{}</text>\n</g>\n",
             y + 4.0,
@@ -586,8 +602,8 @@ pub fn render(report: &Report) -> String {
                 h.push_str(&format!("<td>{}</td>", esc(&w.repository)));
             }
             h.push_str(&format!(
-                "<td class=\"nowrap\">{}</td><td><code>{}</code>{}</td><td><code>{}</code></td><td>{}</td></tr>\n",
-                w.expires,
+                "<td>{}</td><td><code>{}</code>{}</td><td><code>{}</code></td><td>{}</td></tr>\n",
+                esc(&expiry(w)),
                 esc(w.secret.as_deref().unwrap_or("(all secrets)")),
                 w.owner
                     .as_deref()
@@ -617,15 +633,39 @@ pub fn render(report: &Report) -> String {
             plural(rows.len() as i64, "secret"),
             overdue
         ));
-        h.push_str("<table class=\"secrets\">\n<colgroup><col style=\"width:23%\"><col style=\"width:9%\"><col style=\"width:8%\"><col style=\"width:11%\"><col style=\"width:10%\"><col style=\"width:10%\"><col style=\"width:12%\"><col style=\"width:17%\"></colgroup>\n<thead><tr><th>secret</th><th>status</th><th>blast radius</th><th>due</th><th>last rotated</th><th>rotate with</th><th>runbook</th><th>waiver</th></tr></thead>\n<tbody>\n");
+        h.push_str("<table class=\"secrets\">\n<colgroup><col style=\"width:22%\"><col style=\"width:10%\"><col style=\"width:8%\"><col style=\"width:11%\"><col style=\"width:10%\"><col style=\"width:12%\"><col style=\"width:12%\"><col style=\"width:15%\"></colgroup>\n<thead><tr><th>secret</th><th>status</th><th>blast radius</th><th>due</th><th>last rotated</th><th>rotate with</th><th>runbook</th><th>waiver</th></tr></thead>\n<tbody>\n");
         for r in rows {
             h.push_str(&secret_row(r, report));
         }
         h.push_str("</tbody>\n</table>\n");
     }
     h.push_str("</section>\n");
+    if !report.others.is_empty() {
+        h.push_str("<section>\n<h2>Not due in the period</h2>\n<table>\n<thead><tr>");
+        if multi {
+            h.push_str("<th>repository</th>");
+        }
+        h.push_str("<th>secret</th><th>owner</th><th>blast radius</th><th>cadence</th><th>last rotated</th><th>next</th></tr></thead>\n<tbody>\n");
+        for o in &report.others {
+            h.push_str("<tr>");
+            if multi {
+                h.push_str(&format!("<td>{}</td>", esc(&o.repository)));
+            }
+            h.push_str(&format!(
+                "<td><code class=\"name\">{}</code></td><td>{}</td><td class=\"nowrap\"><span class=\"dot {}\"></span>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td></tr>\n",
+                esc(&o.name),
+                esc(o.owner.as_deref().unwrap_or(super::NO_OWNER)),
+                radius_class(o.blast_radius),
+                o.blast_radius.map_or("unset", |b| b.as_str()),
+                esc(o.cadence.as_deref().unwrap_or_default()),
+                o.last_rotated.map_or("never".to_string(), |d| d.to_string()),
+                esc(&o.reason.describe(o.due))
+            ));
+        }
+        h.push_str("</tbody>\n</table>\n</section>\n");
+    }
     h.push_str(&format!(
-        "<footer>{} Generated by <code>keyledger report</code>.</footer>\n</main>\n</body>\n</html>\n",
+        "<footer>Generated by <code>keyledger report</code>. {}</footer>\n</main>\n</body>\n</html>\n",
         esc(&not_listed(report).replace('`', ""))
     ));
     h

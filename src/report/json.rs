@@ -1,6 +1,6 @@
 //! JSON: the shape documented in the README ("Quarterly report"),
 //! `{"version": 1, "as_of", "period", "inventories", "owners", "summary",
-//! "secrets", "waivers_expiring"}`.
+//! "secrets", "waivers_expiring", "not_listed"}`.
 
 use serde::Serialize;
 
@@ -17,6 +17,22 @@ struct Doc<'a> {
     summary: Summary,
     secrets: Vec<Secret<'a>>,
     waivers_expiring: Vec<Waiver<'a>>,
+    not_listed: Vec<Other<'a>>,
+}
+
+#[derive(Serialize)]
+struct Other<'a> {
+    repository: &'a str,
+    inventory: &'a str,
+    line: usize,
+    name: &'a str,
+    owner: Option<&'a str>,
+    blast_radius: Option<&'a str>,
+    cadence: Option<&'a str>,
+    last_rotated: Option<String>,
+    /// later | on-compromise | no-cadence | last-rotated-in-future
+    reason: &'a str,
+    due: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -121,7 +137,10 @@ struct Waiver<'a> {
     owner: Option<&'a str>,
     reason: &'a str,
     expires: String,
-    days_left: i64,
+    /// Expired on the as-of date (a quarter's report is as of its end).
+    expired: bool,
+    /// Days from the as-of date to the expiry; null once expired.
+    days_left: Option<i64>,
 }
 
 fn secret(r: &Row) -> Secret<'_> {
@@ -222,7 +241,24 @@ pub fn render(report: &Report) -> String {
                 owner: w.owner.as_deref(),
                 reason: &w.reason,
                 expires: w.expires.to_string(),
-                days_left: w.days,
+                expired: w.days < 0,
+                days_left: (w.days >= 0).then_some(w.days),
+            })
+            .collect(),
+        not_listed: report
+            .others
+            .iter()
+            .map(|o| Other {
+                repository: &o.repository,
+                inventory: &o.inventory,
+                line: o.line,
+                name: &o.name,
+                owner: o.owner.as_deref(),
+                blast_radius: o.blast_radius.map(|b| b.as_str()),
+                cadence: o.cadence.as_deref(),
+                last_rotated: o.last_rotated.map(|d| d.to_string()),
+                reason: o.reason.as_str(),
+                due: o.due.map(|d| d.to_string()),
             })
             .collect(),
     };

@@ -293,7 +293,7 @@ pub fn render(report: &Report) -> String {
                     c.push(text(&w.repository));
                 }
                 c.extend([
-                    w.expires.to_string(),
+                    expiry(w),
                     format!("`{}`", text(&w.rule).replace('`', "")),
                     w.secret.as_deref().map_or("(all secrets)".into(), code),
                     w.owner.as_deref().map(text).unwrap_or_default(),
@@ -304,7 +304,51 @@ pub fn render(report: &Report) -> String {
             .collect();
         table(&mut out, &header, &cells);
     }
+    if !report.others.is_empty() {
+        out.push_str("\n## Not due in the period\n\n");
+        let mut header = Vec::new();
+        if report.multi() {
+            header.push("repository");
+        }
+        header.extend([
+            "secret",
+            "owner",
+            "blast radius",
+            "cadence",
+            "last rotated",
+            "next",
+        ]);
+        let cells: Vec<Vec<String>> = report
+            .others
+            .iter()
+            .map(|o| {
+                let mut c = Vec::new();
+                if report.multi() {
+                    c.push(text(&o.repository));
+                }
+                c.extend([
+                    code(&o.name),
+                    o.owner.as_deref().map(text).unwrap_or_default(),
+                    o.blast_radius.map_or(String::new(), |b| b.as_str().into()),
+                    o.cadence.as_deref().map(text).unwrap_or_default(),
+                    o.last_rotated.map_or("never".into(), |d| d.to_string()),
+                    text(&o.reason.describe(o.due)),
+                ]);
+                c
+            })
+            .collect();
+        table(&mut out, &header, &cells);
+    }
     out
+}
+
+/// "2026-11-30 (expired)", "2026-12-15 (in 22 days)".
+pub fn expiry(w: &super::ExpiringWaiver) -> String {
+    match w.days {
+        d if d < 0 => format!("{} (expired)", w.expires),
+        0 => format!("{} (today)", w.expires),
+        d => format!("{} (in {})", w.expires, plural(d, "day")),
+    }
 }
 
 /// The sentence about what the report leaves out.

@@ -240,6 +240,54 @@ pub struct ExpiringWaiver {
     pub days: i64,
 }
 
+/// Why a secret is not listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotListed {
+    /// Due after the period's end.
+    Later,
+    OnCompromise,
+    NoCadence,
+    /// `last_rotated` is after the as-of date (`keyledger check` reports it).
+    LastRotatedInFuture,
+}
+
+impl NotListed {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NotListed::Later => "later",
+            NotListed::OnCompromise => "on-compromise",
+            NotListed::NoCadence => "no-cadence",
+            NotListed::LastRotatedInFuture => "last-rotated-in-future",
+        }
+    }
+    /// For people: "due 2027-01-05", "rotated only on compromise", ...
+    pub fn describe(&self, due: Option<Date>) -> String {
+        match (self, due) {
+            (NotListed::Later, Some(d)) => format!("due {d}"),
+            (NotListed::Later, None) => "due later".into(),
+            (NotListed::OnCompromise, _) => "rotated only on compromise".into(),
+            (NotListed::NoCadence, _) => "no cadence declared".into(),
+            (NotListed::LastRotatedInFuture, _) => "last_rotated after the as-of date".into(),
+        }
+    }
+}
+
+/// A secret that is not listed: not due by date in the period.
+#[derive(Debug, Clone)]
+pub struct Other {
+    pub repository: String,
+    pub inventory: String,
+    pub line: usize,
+    pub name: String,
+    pub owner: Option<String>,
+    pub blast_radius: Option<BlastRadius>,
+    pub cadence: Option<String>,
+    pub last_rotated: Option<Date>,
+    pub reason: NotListed,
+    /// The next due date, for `Later`.
+    pub due: Option<Date>,
+}
+
 /// One inventory in the report.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -297,6 +345,8 @@ pub struct Report {
     /// Most urgent first.
     pub rows: Vec<Row>,
     pub waivers_expiring: Vec<ExpiringWaiver>,
+    /// The secrets not listed, next due date first.
+    pub others: Vec<Other>,
 }
 
 impl Report {
@@ -551,6 +601,7 @@ pub fn build(
     let mut rows = Vec::new();
     let mut sources = Vec::new();
     let mut waivers_expiring = Vec::new();
+    let mut others = Vec::new();
     for l in inventories {
         let inv = &l.inventory;
         let display = inv.source.name.clone();
@@ -558,21 +609,37 @@ pub fn build(
         for s in inv.secrets.iter().filter(|s| owner_matches(s, owners)) {
             count += 1;
             let st = rotation::status(s, as_of, window);
+            let other = |reason| Other {
+                repository: l.repository.clone(),
+                inventory: display.clone(),
+                line: line_of(inv, s.name.span.start),
+                name: s.name.value.clone(),
+                owner: s.owner.as_ref().map(|o| o.value.clone()),
+                blast_radius: s.blast_radius.as_ref().map(|b| b.value),
+                cadence: s.cadence.as_ref().map(|c| c.value.to_string()),
+                last_rotated: s.last_rotated.as_ref().map(|d| d.value),
+                reason,
+                due: st.due(),
+            };
             let (status, due, days) = match st {
                 Status::NoCadence => {
                     summary.no_cadence += 1;
+                    others.push(other(NotListed::NoCadence));
                     continue;
                 }
                 Status::OnCompromise => {
                     summary.on_compromise += 1;
+                    others.push(other(NotListed::OnCompromise));
                     continue;
                 }
                 Status::InFuture { .. } => {
                     summary.last_rotated_in_future += 1;
+                    others.push(other(NotListed::LastRotatedInFuture));
                     continue;
                 }
                 Status::Ok { .. } => {
                     summary.later += 1;
+                    others.push(other(NotListed::Later));
                     continue;
                 }
                 Status::Never => (RowStatus::NeverRotated, None, None),
@@ -666,6 +733,14 @@ pub fn build(
             .then_with(|| a.repository.cmp(&b.repository))
             .then_with(|| a.name.cmp(&b.name))
     });
+    others.sort_by(|a, b| {
+        (a.due.is_none(), a.due, &a.repository, &a.name).cmp(&(
+            b.due.is_none(),
+            b.due,
+            &b.repository,
+            &b.name,
+        ))
+    });
     waivers_expiring.sort_by(|a, b| {
         (a.expires, &a.repository, &a.secret, &a.rule).cmp(&(
             b.expires,
@@ -721,6 +796,7 @@ pub fn build(
         summary,
         rows,
         waivers_expiring,
+        others,
     })
 }
 
