@@ -17,6 +17,7 @@ pub mod inventory;
 pub mod node;
 pub mod policy;
 pub mod render;
+pub mod report;
 pub mod rotation;
 pub mod rules;
 pub mod scan;

@@ -109,6 +109,8 @@ enum Command {
         #[arg(long, hide = true)]
         table: bool,
     },
+    /// The overdue-rotation report for a quarter or an as-of date.
+    Report(keyledger::report::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -312,6 +314,12 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Explain { rule, list, table } => {
             let text = explain(rule, list, table)?;
             Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS))
+        }
+        Command::Report(args) => {
+            let out = keyledger::report::run(&args)?;
+            Ok(emit(&out.text)
+                .err()
+                .unwrap_or(ExitCode::from(out.exit_code)))
         }
     }
 }
