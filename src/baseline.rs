@@ -46,7 +46,9 @@ pub fn render(findings: &[Finding]) -> String {
             })
         })
         .collect();
-    entries.sort_by(|a, b| (&a.path, &a.rule, &a.fingerprint).cmp(&(&b.path, &b.rule, &b.fingerprint)));
+    entries.sort_by(|a, b| {
+        (&a.path, &a.rule, &a.fingerprint).cmp(&(&b.path, &b.rule, &b.fingerprint))
+    });
     let mut s = serde_json::to_string_pretty(&File {
         version: 1,
         findings: entries,
@@ -66,11 +68,21 @@ pub fn apply(root: &Path, rel: &str, findings: &mut Vec<Finding>) -> Result<(), 
     let src = read_text(&path, rel)?;
     let file: File = serde_json::from_str(&src.text).map_err(|e| {
         let at = src.offset_of(e.line(), e.column().saturating_sub(1));
-        Diag::at("baseline", format!("invalid baseline {rel}: {e}"), &src, Span::new(at, at), "here")
-            .with_help("regenerate it with `keyledger baseline`")
+        Diag::at(
+            "baseline",
+            format!("invalid baseline {rel}: {e}"),
+            &src,
+            Span::new(at, at),
+            "here",
+        )
+        .with_help("regenerate it with `keyledger baseline`")
     })?;
     let mut used = HashSet::new();
-    let known: HashSet<&str> = file.findings.iter().map(|e| e.fingerprint.as_str()).collect();
+    let known: HashSet<&str> = file
+        .findings
+        .iter()
+        .map(|e| e.fingerprint.as_str())
+        .collect();
     for f in findings.iter_mut() {
         if f.suppressed.is_some() {
             continue;
@@ -85,13 +97,19 @@ pub fn apply(root: &Path, rel: &str, findings: &mut Vec<Finding>) -> Result<(), 
         if used.contains(&e.fingerprint) {
             continue;
         }
-        let at = src.text.find(&format!("\"{}\"", e.fingerprint)).unwrap_or(0);
+        let at = src
+            .text
+            .find(&format!("\"{}\"", e.fingerprint))
+            .unwrap_or(0);
         let mut f = Finding::new(
             stale_baseline::RULE.id,
             stale_baseline::RULE.severity,
             &src,
             Span::new(at, at + e.fingerprint.len() + 2),
-            format!("baseline entry for `{}` in {} matches no finding", e.rule, e.path),
+            format!(
+                "baseline entry for `{}` in {} matches no finding",
+                e.rule, e.path
+            ),
         )
         .label("stale entry")
         .key(e.fingerprint.clone())

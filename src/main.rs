@@ -284,13 +284,21 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let rel = outcome.config.baseline.clone();
             let path = opts.root.join(&rel);
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Diag::plain("io", format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Diag::plain("io", format!("cannot create {}: {e}", dir.display()))
+                })?;
             }
             let text = keyledger::baseline::render(&outcome.findings);
-            std::fs::write(&path, &text).map_err(|e| Diag::plain("io", format!("cannot write {rel}: {e}")))?;
-            let n = outcome.findings.iter().filter(|f| f.suppressed.is_none()).count();
-            eprintln!("keyledger: wrote {rel} with {n} findings; commit it, and review its diff like code");
+            std::fs::write(&path, &text)
+                .map_err(|e| Diag::plain("io", format!("cannot write {rel}: {e}")))?;
+            let n = outcome
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .count();
+            eprintln!(
+                "keyledger: wrote {rel} with {n} findings; commit it, and review its diff like code"
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Fingerprint { name, common } => {

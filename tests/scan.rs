@@ -316,28 +316,57 @@ fn baseline_accepts_known_findings_and_reports_stale_entries() {
     let run = keyledger(&["baseline", ".", "--as-of", AS_OF], d);
     assert_eq!(run.code, 0, "{}", run.transcript());
     let text = std::fs::read_to_string(d.join(".keyledger/baseline.json")).unwrap();
-    assert!(!text.contains(&slack()[4..]) && !text.contains(&github()[4..]), "baseline holds a value");
+    assert!(
+        !text.contains(&slack()[4..]) && !text.contains(&github()[4..]),
+        "baseline holds a value"
+    );
     let run = keyledger(&["check", ".", "--as-of", AS_OF, "--format", "json"], d);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(run.json()["summary"]["baselined"], 3);
 
     // An unrelated edit moves the findings; the baseline still holds.
     let notify = std::fs::read_to_string(d.join("config/notify.yaml")).unwrap();
-    write(d, "config/notify.yaml", &format!("# notification settings\n\n{notify}"));
+    write(
+        d,
+        "config/notify.yaml",
+        &format!("# notification settings\n\n{notify}"),
+    );
     // A new secret is reported; a removed one leaves a stale entry.
-    write(d, "scripts/deploy.sh", &format!("export GH={}X\n", &github()[..39]));
+    write(
+        d,
+        "scripts/deploy.sh",
+        &format!("export GH={}X\n", &github()[..39]),
+    );
     std::fs::remove_file(d.join("scripts/release.sh")).unwrap();
     let run = keyledger(&["check", ".", "--as-of", AS_OF, "--format", "json"], d);
     assert_eq!(run.code, 1, "{}", run.transcript());
     let found = rules(&run.json());
     let doc = run.json();
     assert_eq!(doc["summary"]["baselined"], 2);
-    assert!(found.iter().any(|(r, p, _)| r == "leaked-credential" && p == "scripts/deploy.sh"), "{found:?}");
-    assert!(found.iter().any(|(r, p, s)| r == "stale-baseline" && p == ".keyledger/baseline.json" && s == "warning"), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|(r, p, _)| r == "leaked-credential" && p == "scripts/deploy.sh"),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|(r, p, s)| r == "stale-baseline"
+            && p == ".keyledger/baseline.json"
+            && s == "warning"),
+        "{found:?}"
+    );
 
     // A corrupt baseline is a located error, exit 2.
-    write(d, ".keyledger/baseline.json", "{\"version\": 1, \"findings\": [\n  {\"fingerprint\": 3}\n]}\n");
+    write(
+        d,
+        ".keyledger/baseline.json",
+        "{\"version\": 1, \"findings\": [\n  {\"fingerprint\": 3}\n]}\n",
+    );
     let run = keyledger(&["check", ".", "--as-of", AS_OF], d);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains(".keyledger/baseline.json:2:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".keyledger/baseline.json:2:"),
+        "{}",
+        run.stderr
+    );
 }
