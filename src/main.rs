@@ -271,6 +271,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     verbose,
                 ),
                 Format::Json => render::json::render(&outcome),
+                Format::Sarif => render::sarif::render(&outcome),
+                Format::Github => render::github::render(&outcome),
             };
             if let Err(code) = emit(&text) {
                 return Ok(code);

@@ -146,7 +146,7 @@ fn finds_credentials_hardcoded_names_and_fingerprinted_values() {
 fn no_output_format_contains_a_planted_secret() {
     let dir = repo();
     let planted = [slack(), github(), "8c1f4e2a9b7d6c3e5f0a1b2c".to_string()];
-    for format in ["human", "json"] {
+    for format in ["human", "json", "sarif", "github"] {
         for verbose in [false, true] {
             let mut args = vec!["check", ".", "--as-of", AS_OF, "--format", format];
             if verbose {

@@ -1,7 +1,9 @@
 //! Renderers: each turns the same list of findings into one format.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use clap::ValueEnum;
 
@@ -9,4 +11,6 @@ use clap::ValueEnum;
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
 }

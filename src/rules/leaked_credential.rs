@@ -26,7 +26,7 @@ ever: in forks, caches, CI logs and the git history.
 ❌
 ```yaml
 slack:
-  bot_token: xoxb-2048163051-…   # a real token
+  bot_token: xoxb-…   # a real token
 ```
 ✅
 ```yaml

@@ -1,0 +1,43 @@
+//! GitHub Actions workflow commands: one annotation per blocking or
+//! informative finding (`::error file=…,line=…::…`), shown on the PR diff.
+
+use crate::check::Outcome;
+use crate::finding::Severity;
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(out: &Outcome) -> String {
+    let mut s = String::new();
+    for f in out.findings.iter().filter(|f| f.suppressed.is_none()) {
+        let (start, end) = f.source.range(f.span);
+        let cmd = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        s.push_str(&format!(
+            "::{cmd} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(f.path()),
+            start.line,
+            start.column,
+            end.line,
+            end.column,
+            escape_property(&format!("keyledger {}", f.rule)),
+            escape_data(&f.message),
+        ));
+    }
+    let sm = &out.summary;
+    s.push_str(&format!(
+        "keyledger: {} errors, {} warnings, {} notes, {} blocking\n",
+        sm.errors, sm.warnings, sm.notes, sm.blocking
+    ));
+    s
+}
