@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
-# (nothing beyond the Rust toolchain yet), then runs every test once.
+# (the real `pre-commit` from PyPI, into .venv), then runs every test once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+if [ ! -x .venv/bin/pre-commit ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet pre-commit
+fi
+export PATH="$PWD/.venv/bin:$PATH"
 cargo test --locked --all-targets "$@"

@@ -33,6 +33,8 @@ pub struct Options {
     pub no_inventory: bool,
     /// Ignore the baseline file (`keyledger baseline` itself).
     pub no_baseline: bool,
+    /// What content to scan: the tree, the index, a range or the history.
+    pub scope: crate::git::Scope,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -200,8 +202,19 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         as_of: as_of.to_string(),
         ..Summary::default()
     };
+    use crate::git::Scope;
+    // The pre-commit path checks only what is being committed; the
+    // inventory's own checks run in the `keyledger-inventory` hook.
+    let inventory_rules = !opts.no_inventory && opts.scope != Scope::Staged;
     let inventory = if opts.no_inventory {
         None
+    } else if !inventory_rules {
+        let (inv_path, inv_display) = inventory_path(opts, &config);
+        if inv_path.exists() {
+            Some(inventory::load(&inv_path, &inv_display)?)
+        } else {
+            None
+        }
     } else {
         let (inv_path, inv_display) = inventory_path(opts, &config);
         let inventory = inventory::load(&inv_path, &inv_display)?;
@@ -224,7 +237,12 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     };
     if opts.scan {
         let scanner = crate::scan::Scanner::new(inventory.as_ref(), &config);
-        let (content, stats) = scanner.scan_tree(&opts.root);
+        let (content, stats) = match &opts.scope {
+            Scope::Tree => scanner.scan_tree(&opts.root),
+            Scope::Staged => crate::git::staged(&opts.root, &scanner)?,
+            Scope::Since(rev) => crate::git::since(&opts.root, rev, &scanner)?,
+            Scope::History => crate::git::history(&opts.root, &scanner)?,
+        };
         findings.extend(content);
         summary.scan = Some(stats);
     }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod diag;
 pub mod finding;
 pub mod fingerprint_cmd;
+pub mod git;
 pub mod inventory;
 pub mod node;
 pub mod policy;

@@ -69,6 +69,15 @@ enum Command {
         /// Scan content without an inventory (no inventory, policy or rotation checks).
         #[arg(long, conflicts_with = "no_scan")]
         no_inventory: bool,
+        /// Scan the staged changes (the index against HEAD): the pre-commit check.
+        #[arg(long, conflicts_with_all = ["since", "history", "no_scan"])]
+        staged: bool,
+        /// Scan the lines added by the commits in REV..HEAD (pull requests).
+        #[arg(long, value_name = "REV", conflicts_with_all = ["history", "no_scan"])]
+        since: Option<String>,
+        /// Scan every blob reachable from any ref, each once.
+        #[arg(long, conflicts_with = "no_scan")]
+        history: bool,
     },
     /// Print a fingerprint of a secret's value, read from standard input
     /// (never from an argument, never echoed), to paste under the secret's
@@ -185,6 +194,7 @@ fn options_with(
         scan,
         no_inventory,
         no_baseline: false,
+        scope: Default::default(),
     })
 }
 
@@ -261,8 +271,17 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             verbose,
             no_scan,
             no_inventory,
+            staged,
+            since,
+            history,
         } => {
-            let opts = options_with(common, as_of.as_deref(), !no_scan, no_inventory)?;
+            let mut opts = options_with(common, as_of.as_deref(), !no_scan, no_inventory)?;
+            opts.scope = match (staged, since, history) {
+                (true, _, _) => keyledger::git::Scope::Staged,
+                (_, Some(rev), _) => keyledger::git::Scope::Since(rev),
+                (_, _, true) => keyledger::git::Scope::History,
+                _ => keyledger::git::Scope::Tree,
+            };
             let outcome = check::run(&opts)?;
             let text = match format {
                 Format::Human => render::human::render(

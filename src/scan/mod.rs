@@ -158,7 +158,11 @@ pub struct Stats {
 
 impl Stats {
     fn skip(&mut self, why: Skip, path: String) {
-        self.skipped.entry(why.as_str()).or_default().push(path);
+        self.skip_reason(why.as_str(), path);
+    }
+    /// Records a skipped path under a reason (`binary`, `submodule`, …).
+    pub fn skip_reason(&mut self, why: &'static str, path: String) {
+        self.skipped.entry(why).or_default().push(path);
     }
     fn merge(&mut self, o: Stats) {
         self.files += o.files;

@@ -1,0 +1,261 @@
+//! Git scopes, read through libgit2: `--staged` (the index against HEAD),
+//! `--since REV` (lines added by the commits in `REV..HEAD`) and
+//! `--history` (every blob reachable from any ref, each scanned once, each
+//! finding attributed to the commit that introduced it).
+
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
+use std::path::Path;
+
+use git2::{Delta, Diff, DiffOptions, FileMode, Oid, Patch, Repository, Sort};
+
+use crate::diag::{Diag, Fatal};
+use crate::finding::Finding;
+use crate::scan::{Scanner, Stats};
+
+/// Which content a check scans.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// The working tree (default).
+    #[default]
+    Tree,
+    Staged,
+    Since(String),
+    History,
+}
+
+fn open(root: &Path) -> Result<Repository, Fatal> {
+    Repository::discover(root).map_err(|e| {
+        Diag::plain("git", format!("{} is not in a git repository: {}", root.display(), e.message())).into()
+    })
+}
+
+fn git_err(what: &str, e: git2::Error) -> Fatal {
+    Diag::plain("git", format!("{what}: {}", e.message())).into()
+}
+
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+
+/// Lines (1-based) added in the new side of delta `idx` of `diff`.
+fn added_lines(diff: &Diff<'_>, idx: usize) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    let Ok(Some(patch)) = Patch::from_diff(diff, idx) else {
+        return out;
+    };
+    for h in 0..patch.num_hunks() {
+        let n = patch.num_lines_in_hunk(h).unwrap_or(0);
+        for l in 0..n {
+            if let Ok(line) = patch.line_in_hunk(h, l) {
+                if line.origin() == '+' {
+                    if let Some(no) = line.new_lineno() {
+                        out.insert(no as usize);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Walker<'r> {
+    repo: &'r Repository,
+    scanner: &'r Scanner,
+    stats: Stats,
+    /// Findings per scanned blob, so each distinct blob is read once.
+    cache: HashMap<Oid, Vec<Finding>>,
+}
+
+impl Walker<'_> {
+    /// Findings of the new side of every added or modified file in `diff`.
+    /// With `added_only`, only findings on added lines are kept.
+    fn scan_diff(&mut self, diff: &Diff<'_>, commit: Option<Oid>, added_only: bool) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (idx, delta) in diff.deltas().enumerate() {
+            if !matches!(delta.status(), Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange) {
+                continue;
+            }
+            let file = delta.new_file();
+            let path = file.path().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+            match file.mode() {
+                FileMode::Commit => {
+                    self.stats.skip_reason("submodule", path);
+                    continue;
+                }
+                FileMode::Link => {
+                    self.stats.skip_reason("symlink", path);
+                    continue;
+                }
+                _ => {}
+            }
+            let id = file.id();
+            let found = match self.cache.get(&id) {
+                // The same content at another path (a copy or a rename):
+                // the findings, re-labelled with this path.
+                Some(f) if f.first().is_some_and(|x| x.path() != path) => {
+                    let src = crate::source::SourceFile::new(path.clone(), f[0].source.text.clone());
+                    f.iter()
+                        .cloned()
+                        .map(|mut x| {
+                            x.source = src.clone();
+                            x
+                        })
+                        .collect()
+                }
+                Some(f) => f.clone(),
+                None => {
+                    let found = match self.repo.find_blob(id) {
+                        Ok(blob) if blob.content().starts_with(LFS_POINTER) => {
+                            self.stats.skip_reason("lfs_pointer", path.clone());
+                            Vec::new()
+                        }
+                        Ok(blob) => self.scanner.scan_bytes(&path, blob.content(), &mut self.stats),
+                        Err(_) => {
+                            self.stats.skip_reason("unreadable", path.clone());
+                            Vec::new()
+                        }
+                    };
+                    self.cache.insert(id, found.clone());
+                    found
+                }
+            };
+            if found.is_empty() {
+                continue;
+            }
+            let lines = if added_only { Some(added_lines(diff, idx)) } else { None };
+            for mut f in found {
+                if let Some(lines) = &lines {
+                    if !lines.contains(&f.source.line_col(f.span.start).line) {
+                        continue;
+                    }
+                }
+                f.commit = commit.map(|c| c.to_string());
+                out.push(f);
+            }
+        }
+        out
+    }
+}
+
+fn diff_opts() -> DiffOptions {
+    let mut o = DiffOptions::new();
+    o.ignore_submodules(false).context_lines(0).include_typechange(true);
+    o
+}
+
+fn with_renames(mut diff: Diff<'_>) -> Diff<'_> {
+    let _ = diff.find_similar(None);
+    diff
+}
+
+/// Staged changes: the index against HEAD, added lines only.
+pub fn staged(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
+    let repo = open(root)?;
+    let index = repo.index().map_err(|e| git_err("cannot read the index", e))?;
+    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let diff = repo
+        .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut diff_opts()))
+        .map_err(|e| git_err("cannot diff the index", e))?;
+    let diff = with_renames(diff);
+    let mut w = Walker {
+        repo: &repo,
+        scanner,
+        stats: Stats::default(),
+        cache: HashMap::new(),
+    };
+    let found = w.scan_diff(&diff, None, true);
+    Ok((found, w.stats))
+}
+
+/// Lines added by the commits in `rev..HEAD`, each finding with its commit.
+pub fn since(root: &Path, rev: &str, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
+    let repo = open(root)?;
+    let base = repo.revparse_single(rev).map_err(|e| {
+        let mut d = Diag::plain("git", format!("revision `{rev}` not found: {}", e.message()));
+        d = d.with_help(if repo.is_shallow() {
+            "this is a shallow clone: fetch more history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and the base branch"
+        } else {
+            "fetch the base branch first (`git fetch origin main`), or fetch more history"
+        });
+        Fatal::from(d)
+    })?;
+    let base = base.peel_to_commit().map_err(|e| git_err(&format!("`{rev}` is not a commit"), e))?;
+    let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| git_err("revwalk", e))?;
+    walk.push_head().map_err(|e| git_err("HEAD", e))?;
+    walk.hide(base.id()).map_err(|e| git_err("revwalk", e))?;
+    let mut w = Walker {
+        repo: &repo,
+        scanner,
+        stats: Stats::default(),
+        cache: HashMap::new(),
+    };
+    let mut out = Vec::new();
+    for oid in walk {
+        let oid = oid.map_err(|e| git_err("revwalk", e))?;
+        let commit = repo.find_commit(oid).map_err(|e| git_err("commit", e))?;
+        // A merge's changes arrive with the merged commits, which are in
+        // the range themselves.
+        if commit.parent_count() > 1 {
+            continue;
+        }
+        let tree = commit.tree().map_err(|e| git_err("tree", e))?;
+        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+        let diff = repo
+            .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut diff_opts()))
+            .map_err(|e| git_err("diff", e))?;
+        let diff = with_renames(diff);
+        out.extend(w.scan_diff(&diff, Some(oid), true));
+    }
+    Ok((out, w.stats))
+}
+
+/// Every blob reachable from any ref; each finding reported once, at the
+/// oldest commit (topological order) that introduced its value at a path.
+pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
+    let repo = open(root)?;
+    let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| git_err("revwalk", e))?;
+    walk.push_glob("refs/*").map_err(|e| git_err("refs", e))?;
+    if repo.head().is_ok() {
+        let _ = walk.push_head();
+    }
+    let oids: Vec<Oid> = walk.filter_map(Result::ok).collect();
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(oids.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} scanning history {pos}/{len} commits {wide_bar} {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let mut w = Walker {
+        repo: &repo,
+        scanner,
+        stats: Stats::default(),
+        cache: HashMap::new(),
+    };
+    let mut reported: HashSet<String> = HashSet::new();
+    let mut out = Vec::new();
+    for oid in oids {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        let Ok(commit) = repo.find_commit(oid) else { continue };
+        let Ok(tree) = commit.tree() else { continue };
+        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+        let diff = repo
+            .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut diff_opts()))
+            .map_err(|e| git_err("diff", e))?;
+        for f in w.scan_diff(&diff, Some(oid), false) {
+            if reported.insert(format!("{}\0{}\0{}", f.rule, f.path(), f.key)) {
+                out.push(f);
+            }
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok((out, w.stats))
+}
