@@ -209,8 +209,9 @@ pub fn since(root: &Path, rev: &str, scanner: &Scanner) -> Result<(Vec<Finding>,
     Ok((out, w.stats))
 }
 
-/// Every blob reachable from any ref; each finding reported once, at the
-/// oldest commit (topological order) that introduced its value at a path.
+/// Every blob reachable from any ref; each finding reported once per rule
+/// and value, at the oldest commit (topological order) that introduced it,
+/// with its path there.
 pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
     let repo = open(root)?;
     let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
@@ -249,7 +250,9 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
             .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut diff_opts()))
             .map_err(|e| git_err("diff", e))?;
         for f in w.scan_diff(&diff, Some(oid), false) {
-            if reported.insert(format!("{}\0{}\0{}", f.rule, f.path(), f.key)) {
+            // One finding per value: a rename or a copy of the same secret
+            // is not a new leak.
+            if reported.insert(format!("{}\0{}", f.rule, f.key)) {
                 out.push(f);
             }
         }
