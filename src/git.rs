@@ -209,10 +209,52 @@ pub fn since(root: &Path, rev: &str, scanner: &Scanner) -> Result<(Vec<Finding>,
     Ok((out, w.stats))
 }
 
-/// Every blob reachable from any ref; each finding reported once per rule
-/// and value, at the oldest commit (topological order) that introduced it,
-/// with its path there.
+/// A blob to scan: where and when it first appeared.
+struct FirstSeen {
+    blob: Oid,
+    path: String,
+    commit: Oid,
+}
+
+/// Walks `tree` and records blobs never seen before. Trees already seen
+/// hold only blobs already seen, so each tree and blob is visited once
+/// across the whole history.
+fn collect_new_blobs(
+    repo: &Repository,
+    tree: &git2::Tree<'_>,
+    prefix: &str,
+    commit: Oid,
+    seen: &mut HashSet<Oid>,
+    stats: &mut Stats,
+    out: &mut Vec<FirstSeen>,
+) {
+    for entry in tree.iter() {
+        let id = entry.id();
+        if !seen.insert(id) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(entry.name_bytes());
+        let path = if prefix.is_empty() { name.into_owned() } else { format!("{prefix}/{name}") };
+        match entry.filemode() {
+            0o040000 => {
+                if let Ok(sub) = repo.find_tree(id) {
+                    collect_new_blobs(repo, &sub, &path, commit, seen, stats, out);
+                }
+            }
+            0o160000 => stats.skip_reason("submodule", path),
+            0o120000 => stats.skip_reason("symlink", path),
+            _ => out.push(FirstSeen { blob: id, path, commit }),
+        }
+    }
+}
+
+/// Every blob reachable from any ref, each scanned once (in parallel);
+/// each finding reported once per rule and value, at the oldest commit
+/// (topological order) that introduced it, with its path there.
 pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
+    // Objects come from the repository itself; re-hashing every object on
+    // read (libgit2's default) doubles the cost for nothing.
+    git2::opts::strict_hash_verification(false);
     let repo = open(root)?;
     let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| git_err("revwalk", e))?;
@@ -231,34 +273,75 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
     } else {
         None
     };
-    let mut w = Walker {
-        repo: &repo,
-        scanner,
-        stats: Stats::default(),
-        cache: HashMap::new(),
-    };
-    let mut reported: HashSet<String> = HashSet::new();
-    let mut out = Vec::new();
-    for oid in oids {
+    let mut stats = Stats::default();
+    let mut seen = HashSet::new();
+    let mut blobs = Vec::new();
+    for oid in &oids {
         if let Some(b) = &bar {
             b.inc(1);
         }
-        let Ok(commit) = repo.find_commit(oid) else { continue };
+        let Ok(commit) = repo.find_commit(*oid) else { continue };
         let Ok(tree) = commit.tree() else { continue };
-        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
-        let diff = repo
-            .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut diff_opts()))
-            .map_err(|e| git_err("diff", e))?;
-        for f in w.scan_diff(&diff, Some(oid), false) {
-            // One finding per value: a rename or a copy of the same secret
-            // is not a new leak.
-            if reported.insert(format!("{}\0{}", f.rule, f.key)) {
-                out.push(f);
-            }
+        if seen.insert(tree.id()) {
+            collect_new_blobs(&repo, &tree, "", *oid, &mut seen, &mut stats, &mut blobs);
         }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok((out, w.stats))
+    // Scan the blobs on every core; each thread has its own repository
+    // handle (libgit2 handles are not shared across threads).
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(16);
+    let chunk = blobs.len().div_ceil(threads).max(1);
+    let git_dir = repo.path().to_path_buf();
+    let results: Vec<(Vec<(usize, Finding)>, Stats)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = blobs
+            .chunks(chunk)
+            .enumerate()
+            .map(|(ci, part)| {
+                let git_dir = git_dir.clone();
+                scope.spawn(move || {
+                    let mut stats = Stats::default();
+                    let mut found = Vec::new();
+                    let Ok(repo) = Repository::open(&git_dir) else {
+                        for b in part {
+                            stats.skip_reason("unreadable", b.path.clone());
+                        }
+                        return (found, stats);
+                    };
+                    for (i, b) in part.iter().enumerate() {
+                        match repo.find_blob(b.blob) {
+                            Ok(blob) if blob.content().starts_with(LFS_POINTER) => {
+                                stats.skip_reason("lfs_pointer", b.path.clone());
+                            }
+                            Ok(blob) => {
+                                for mut f in scanner.scan_bytes(&b.path, blob.content(), &mut stats) {
+                                    f.commit = Some(b.commit.to_string());
+                                    found.push((ci * chunk + i, f));
+                                }
+                            }
+                            Err(_) => stats.skip_reason("unreadable", b.path.clone()),
+                        }
+                    }
+                    (found, stats)
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut all: Vec<(usize, Finding)> = Vec::new();
+    for (found, st) in results {
+        all.extend(found);
+        stats.merge_from(st);
+    }
+    // Oldest first, then one finding per rule and value: a rename or a
+    // copy of the same secret is not a new leak.
+    all.sort_by_key(|(i, f)| (*i, f.span.start));
+    let mut reported: HashSet<String> = HashSet::new();
+    let out = all
+        .into_iter()
+        .map(|(_, f)| f)
+        .filter(|f| reported.insert(format!("{}\0{}", f.rule, f.key)))
+        .collect();
+    Ok((out, stats))
 }

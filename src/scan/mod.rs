@@ -164,6 +164,10 @@ impl Stats {
     pub fn skip_reason(&mut self, why: &'static str, path: String) {
         self.skipped.entry(why).or_default().push(path);
     }
+    /// Adds another thread's counts.
+    pub fn merge_from(&mut self, o: Stats) {
+        self.merge(o);
+    }
     fn merge(&mut self, o: Stats) {
         self.files += o.files;
         self.bytes += o.bytes;
