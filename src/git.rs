@@ -26,7 +26,15 @@ pub enum Scope {
 
 fn open(root: &Path) -> Result<Repository, Fatal> {
     Repository::discover(root).map_err(|e| {
-        Diag::plain("git", format!("{} is not in a git repository: {}", root.display(), e.message())).into()
+        Diag::plain(
+            "git",
+            format!(
+                "{} is not in a git repository: {}",
+                root.display(),
+                e.message()
+            ),
+        )
+        .into()
     })
 }
 
@@ -45,12 +53,11 @@ fn added_lines(diff: &Diff<'_>, idx: usize) -> HashSet<usize> {
     for h in 0..patch.num_hunks() {
         let n = patch.num_lines_in_hunk(h).unwrap_or(0);
         for l in 0..n {
-            if let Ok(line) = patch.line_in_hunk(h, l) {
-                if line.origin() == '+' {
-                    if let Some(no) = line.new_lineno() {
-                        out.insert(no as usize);
-                    }
-                }
+            if let Ok(line) = patch.line_in_hunk(h, l)
+                && line.origin() == '+'
+                && let Some(no) = line.new_lineno()
+            {
+                out.insert(no as usize);
             }
         }
     }
@@ -68,14 +75,25 @@ struct Walker<'r> {
 impl Walker<'_> {
     /// Findings of the new side of every added or modified file in `diff`.
     /// With `added_only`, only findings on added lines are kept.
-    fn scan_diff(&mut self, diff: &Diff<'_>, commit: Option<Oid>, added_only: bool) -> Vec<Finding> {
+    fn scan_diff(
+        &mut self,
+        diff: &Diff<'_>,
+        commit: Option<Oid>,
+        added_only: bool,
+    ) -> Vec<Finding> {
         let mut out = Vec::new();
         for (idx, delta) in diff.deltas().enumerate() {
-            if !matches!(delta.status(), Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange) {
+            if !matches!(
+                delta.status(),
+                Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+            ) {
                 continue;
             }
             let file = delta.new_file();
-            let path = file.path().map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+            let path = file
+                .path()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
             match file.mode() {
                 FileMode::Commit => {
                     self.stats.skip_reason("submodule", path);
@@ -92,7 +110,8 @@ impl Walker<'_> {
                 // The same content at another path (a copy or a rename):
                 // the findings, re-labelled with this path.
                 Some(f) if f.first().is_some_and(|x| x.path() != path) => {
-                    let src = crate::source::SourceFile::new(path.clone(), f[0].source.text.clone());
+                    let src =
+                        crate::source::SourceFile::new(path.clone(), f[0].source.text.clone());
                     f.iter()
                         .cloned()
                         .map(|mut x| {
@@ -108,7 +127,9 @@ impl Walker<'_> {
                             self.stats.skip_reason("lfs_pointer", path.clone());
                             Vec::new()
                         }
-                        Ok(blob) => self.scanner.scan_bytes(&path, blob.content(), &mut self.stats),
+                        Ok(blob) => self
+                            .scanner
+                            .scan_bytes(&path, blob.content(), &mut self.stats),
                         Err(_) => {
                             self.stats.skip_reason("unreadable", path.clone());
                             Vec::new()
@@ -121,12 +142,16 @@ impl Walker<'_> {
             if found.is_empty() {
                 continue;
             }
-            let lines = if added_only { Some(added_lines(diff, idx)) } else { None };
+            let lines = if added_only {
+                Some(added_lines(diff, idx))
+            } else {
+                None
+            };
             for mut f in found {
-                if let Some(lines) = &lines {
-                    if !lines.contains(&f.source.line_col(f.span.start).line) {
-                        continue;
-                    }
+                if let Some(lines) = &lines
+                    && !lines.contains(&f.source.line_col(f.span.start).line)
+                {
+                    continue;
                 }
                 f.commit = commit.map(|c| c.to_string());
                 out.push(f);
@@ -138,7 +163,9 @@ impl Walker<'_> {
 
 fn diff_opts() -> DiffOptions {
     let mut o = DiffOptions::new();
-    o.ignore_submodules(false).context_lines(0).include_typechange(true);
+    o.ignore_submodules(false)
+        .context_lines(0)
+        .include_typechange(true);
     o
 }
 
@@ -150,7 +177,9 @@ fn with_renames(mut diff: Diff<'_>) -> Diff<'_> {
 /// Staged changes: the index against HEAD, added lines only.
 pub fn staged(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
     let repo = open(root)?;
-    let index = repo.index().map_err(|e| git_err("cannot read the index", e))?;
+    let index = repo
+        .index()
+        .map_err(|e| git_err("cannot read the index", e))?;
     let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
     let diff = repo
         .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut diff_opts()))
@@ -178,9 +207,12 @@ pub fn since(root: &Path, rev: &str, scanner: &Scanner) -> Result<(Vec<Finding>,
         });
         Fatal::from(d)
     })?;
-    let base = base.peel_to_commit().map_err(|e| git_err(&format!("`{rev}` is not a commit"), e))?;
+    let base = base
+        .peel_to_commit()
+        .map_err(|e| git_err(&format!("`{rev}` is not a commit"), e))?;
     let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| git_err("revwalk", e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(|e| git_err("revwalk", e))?;
     walk.push_head().map_err(|e| git_err("HEAD", e))?;
     walk.hide(base.id()).map_err(|e| git_err("revwalk", e))?;
     let mut w = Walker {
@@ -234,7 +266,11 @@ fn collect_new_blobs(
             continue;
         }
         let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = if prefix.is_empty() { name.into_owned() } else { format!("{prefix}/{name}") };
+        let path = if prefix.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
         match entry.filemode() {
             0o040000 => {
                 if let Ok(sub) = repo.find_tree(id) {
@@ -243,7 +279,11 @@ fn collect_new_blobs(
             }
             0o160000 => stats.skip_reason("submodule", path),
             0o120000 => stats.skip_reason("symlink", path),
-            _ => out.push(FirstSeen { blob: id, path, commit }),
+            _ => out.push(FirstSeen {
+                blob: id,
+                path,
+                commit,
+            }),
         }
     }
 }
@@ -257,7 +297,8 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
     git2::opts::strict_hash_verification(false);
     let repo = open(root)?;
     let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(|e| git_err("revwalk", e))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
+        .map_err(|e| git_err("revwalk", e))?;
     walk.push_glob("refs/*").map_err(|e| git_err("refs", e))?;
     if repo.head().is_ok() {
         let _ = walk.push_head();
@@ -266,8 +307,10 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(oids.len() as u64);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} scanning history {pos}/{len} commits {wide_bar} {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} scanning history {pos}/{len} commits {wide_bar} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(b)
     } else {
@@ -280,7 +323,9 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
         if let Some(b) = &bar {
             b.inc(1);
         }
-        let Ok(commit) = repo.find_commit(*oid) else { continue };
+        let Ok(commit) = repo.find_commit(*oid) else {
+            continue;
+        };
         let Ok(tree) = commit.tree() else { continue };
         if seen.insert(tree.id()) {
             collect_new_blobs(&repo, &tree, "", *oid, &mut seen, &mut stats, &mut blobs);
@@ -291,7 +336,9 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
     }
     // Scan the blobs on every core; each thread has its own repository
     // handle (libgit2 handles are not shared across threads).
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(16);
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(16);
     let chunk = blobs.len().div_ceil(threads).max(1);
     let git_dir = repo.path().to_path_buf();
     let results: Vec<(Vec<(usize, Finding)>, Stats)> = std::thread::scope(|scope| {
@@ -315,7 +362,8 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
                                 stats.skip_reason("lfs_pointer", b.path.clone());
                             }
                             Ok(blob) => {
-                                for mut f in scanner.scan_bytes(&b.path, blob.content(), &mut stats) {
+                                for mut f in scanner.scan_bytes(&b.path, blob.content(), &mut stats)
+                                {
                                     f.commit = Some(b.commit.to_string());
                                     found.push((ci * chunk + i, f));
                                 }

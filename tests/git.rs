@@ -7,17 +7,34 @@ use std::process::Command;
 
 fn token(n: u8) -> String {
     // A synthetic GitHub classic token, assembled so this file holds none.
-    format!("ghp_{}{}", "R8kT2vX9mQ4wL7nB3cY6dF1gH5jK0pS2uZ8", (b'a' + n) as char)
+    format!(
+        "ghp_{}{}",
+        "R8kT2vX9mQ4wL7nB3cY6dF1gH5jK0pS2uZ8",
+        (b'a' + n) as char
+    )
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -54,7 +71,11 @@ fn staged_scans_the_index_added_lines_only() {
     // Stage a clean edit of old.yaml and a new file with a secret; then
     // remove the secret from the working tree only: the index is scanned.
     write(d, "old.yaml", &format!("legacy: {}\nname: app\n", token(0)));
-    write(d, "config/new.yaml", &format!("# settings\ntoken: {}\n", token(1)));
+    write(
+        d,
+        "config/new.yaml",
+        &format!("# settings\ntoken: {}\n", token(1)),
+    );
     git(d, &["add", "-A"]);
     write(d, "config/new.yaml", "# settings\ntoken: ${TOKEN}\n");
     let run = keyledger(&["check", ".", "--staged", "--format", "json"], d);
@@ -62,7 +83,10 @@ fn staged_scans_the_index_added_lines_only() {
     let f = findings(&run);
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0]["path"], "config/new.yaml");
-    assert_eq!((f[0]["line"].as_u64(), f[0]["column"].as_u64()), (Some(2), Some(8)));
+    assert_eq!(
+        (f[0]["line"].as_u64(), f[0]["column"].as_u64()),
+        (Some(2), Some(8))
+    );
     assert!(f[0]["commit"].is_null());
     assert!(!run.stdout.contains(&token(1)[4..]));
     // Nothing staged: clean.
@@ -80,17 +104,42 @@ fn since_reports_added_lines_with_their_commit() {
     let added = commit(d, "add deploy script");
     write(d, "deploy.sh", "export GH_TOKEN=\"$GH_TOKEN\"\n");
     commit(d, "read the token from the environment");
-    let run = keyledger(&["check", ".", "--since", &base, "--no-inventory", "--format", "json"], d);
+    let run = keyledger(
+        &[
+            "check",
+            ".",
+            "--since",
+            &base,
+            "--no-inventory",
+            "--format",
+            "json",
+        ],
+        d,
+    );
     assert_eq!(run.code, 1, "{}", run.transcript());
     let f = findings(&run);
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0]["commit"], added.as_str());
     assert_eq!(f[0]["path"], "deploy.sh");
     // The range after the fix is clean.
-    let run = keyledger(&["check", ".", "--since", &added, "--no-inventory", "--format", "json"], d);
+    let run = keyledger(
+        &[
+            "check",
+            ".",
+            "--since",
+            &added,
+            "--no-inventory",
+            "--format",
+            "json",
+        ],
+        d,
+    );
     assert_eq!(run.code, 0, "{}", run.transcript());
     // A missing base says to fetch more history.
-    let run = keyledger(&["check", ".", "--since", "origin/main", "--no-inventory"], d);
+    let run = keyledger(
+        &["check", ".", "--since", "origin/main", "--no-inventory"],
+        d,
+    );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("fetch"), "{}", run.stderr);
 }
@@ -115,33 +164,80 @@ fn history_scans_every_blob_once_and_attributes_the_introducing_commit() {
     write(d, "feature.txt", "feature\n");
     commit(d, "feature");
     git(d, &["checkout", "-q", "main"]);
-    git(d, &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"]);
+    git(
+        d,
+        &["merge", "-q", "--no-ff", "-m", "merge feature", "feature"],
+    );
     std::fs::write(d.join("logo.bin"), b"\0\x01\x02binary").unwrap();
-    write(d, "big.psd", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n");
+    write(
+        d,
+        "big.psd",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    );
     std::fs::remove_file(d.join("feature.txt")).unwrap();
     commit(d, "assets");
-    git(d, &["update-index", "--add", "--cacheinfo", &format!("160000,{introduced},vendor/lib")]);
+    git(
+        d,
+        &[
+            "update-index",
+            "--add",
+            "--cacheinfo",
+            &format!("160000,{introduced},vendor/lib"),
+        ],
+    );
     git(d, &["commit", "-q", "-m", "submodule"]);
     // Detached HEAD.
     git(d, &["checkout", "-q", "--detach", "HEAD~1"]);
 
-    let run = keyledger(&["check", ".", "--history", "--no-inventory", "--format", "json"], d);
+    let run = keyledger(
+        &[
+            "check",
+            ".",
+            "--history",
+            "--no-inventory",
+            "--format",
+            "json",
+        ],
+        d,
+    );
     assert_eq!(run.code, 1, "{}", run.transcript());
     let doc = run.json();
     let f = findings(&run);
     assert_eq!(f.len(), 2, "each secret once, despite the rename: {f:#?}");
-    let settings = f.iter().find(|x| x["path"] == "app/settings.py").expect("attributed to its first path");
+    let settings = f
+        .iter()
+        .find(|x| x["path"] == "app/settings.py")
+        .expect("attributed to its first path");
     assert_eq!(settings["commit"], introduced.as_str());
-    let side_f = f.iter().find(|x| x["path"] == "side.env").expect("unmerged branch scanned");
+    let side_f = f
+        .iter()
+        .find(|x| x["path"] == "side.env")
+        .expect("unmerged branch scanned");
     assert_eq!(side_f["commit"], side.as_str());
     let skipped = &doc["summary"]["scan"]["skipped"];
     assert_eq!(skipped["submodule"][0], "vendor/lib");
     assert_eq!(skipped["lfs_pointer"][0], "big.psd");
     assert_eq!(skipped["binary"][0], "logo.bin");
     // SARIF and GitHub formats carry the same findings.
-    let sarif = keyledger(&["check", ".", "--history", "--no-inventory", "--format", "sarif"], d).json();
+    let sarif = keyledger(
+        &[
+            "check",
+            ".",
+            "--history",
+            "--no-inventory",
+            "--format",
+            "sarif",
+        ],
+        d,
+    )
+    .json();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
-    assert_eq!(sarif["runs"][0]["results"][0]["properties"]["commit"].as_str().map(str::len), Some(40));
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["properties"]["commit"]
+            .as_str()
+            .map(str::len),
+        Some(40)
+    );
 }
 
 #[test]
@@ -149,5 +245,9 @@ fn not_a_repository_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let run = keyledger(&["check", ".", "--staged", "--no-inventory"], dir.path());
     assert_eq!(run.code, 2, "{}", run.transcript());
-    assert!(run.stderr.contains("not in a git repository"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not in a git repository"),
+        "{}",
+        run.stderr
+    );
 }

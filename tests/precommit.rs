@@ -9,7 +9,14 @@ use std::process::Command;
 
 fn run(dir: &Path, cmd: &str, args: &[&str]) -> (i32, String) {
     let target = root().join("target");
-    let out = Command::new(cmd)
+    // scripts/test.sh installs the real pre-commit into .venv.
+    let venv = root().join(".venv/bin").join(cmd);
+    let cmd = if venv.exists() {
+        venv.to_string_lossy().into_owned()
+    } else {
+        cmd.to_string()
+    };
+    let out = Command::new(&cmd)
         .args(args)
         .current_dir(dir)
         .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
@@ -22,8 +29,14 @@ fn run(dir: &Path, cmd: &str, args: &[&str]) -> (i32, String) {
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
         .env("NO_COLOR", "1")
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd}: {e} (scripts/test.sh installs pre-commit into .venv)"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        .unwrap_or_else(|e| {
+            panic!("cannot run {cmd}: {e} (scripts/test.sh installs pre-commit into .venv)")
+        });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -61,8 +74,14 @@ fn pre_commit_refuses_a_planted_token_and_accepts_a_clean_commit() {
     assert_eq!(run(d, "git", &["add", "deploy.sh"]).0, 0);
     let (code, out) = run(d, "git", &["commit", "-q", "-m", "deploy script"]);
     assert_ne!(code, 0, "the commit with a token must be refused:\n{out}");
-    assert!(out.contains("leaked-credential") || out.contains("hardcoded-secret"), "{out}");
-    assert!(out.contains("deploy.sh:1:"), "the message points at the line:\n{out}");
+    assert!(
+        out.contains("leaked-credential") || out.contains("hardcoded-secret"),
+        "{out}"
+    );
+    assert!(
+        out.contains("deploy.sh:1:"),
+        "the message points at the line:\n{out}"
+    );
     assert!(!out.contains(&secret[4..]), "the token was printed:\n{out}");
 
     std::fs::write(d.join("deploy.sh"), "export GH_TOKEN=\"${GH_TOKEN:?}\"\n").unwrap();

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -47,6 +47,7 @@ impl Detector {
             .get_or_init(|| {
                 regex::RegexBuilder::new(&self.pattern)
                     .size_limit(1 << 24)
+                    .dfa_size_limit(1 << 19)
                     .build()
                     .ok()
             })
@@ -170,6 +171,9 @@ impl Detectors {
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            // A DFA: overlapping search (every keyword of every rule) on a
+            // DFA is several times faster than on the default NFA.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| format!("detector keywords: {e}"))?;
         Ok(Detectors {

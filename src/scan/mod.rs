@@ -414,6 +414,8 @@ impl Scanner {
             struct Flush<'a> {
                 local: Stats,
                 found: Vec<Finding>,
+                /// Reused for every file this thread reads.
+                buf: Vec<u8>,
                 findings: &'a Mutex<Vec<Finding>>,
                 stats: &'a Mutex<Stats>,
             }
@@ -430,6 +432,7 @@ impl Scanner {
             let mut flush = Flush {
                 local: std::mem::take(&mut local),
                 found: std::mem::take(&mut found),
+                buf: Vec::new(),
                 findings,
                 stats,
             };
@@ -462,12 +465,21 @@ impl Scanner {
                                 flush.local.skip(Skip::TooLarge, path);
                                 return ignore::WalkState::Continue;
                             }
-                            match std::fs::read(entry.path()) {
-                                Ok(bytes) => {
-                                    let mut f = self.scan_bytes(&path, &bytes, &mut flush.local);
+                            use std::io::Read;
+                            flush.buf.clear();
+                            let read = std::fs::File::open(entry.path())
+                                .and_then(|mut f| f.read_to_end(&mut flush.buf));
+                            match read {
+                                Ok(_) => {
+                                    let mut f =
+                                        self.scan_bytes(&path, &flush.buf, &mut flush.local);
                                     flush.found.append(&mut f);
                                 }
                                 Err(_) => flush.local.skip(Skip::Unreadable, path),
+                            }
+                            // Do not keep a buffer the size of the largest file.
+                            if flush.buf.capacity() > 4 << 20 {
+                                flush.buf = Vec::new();
                             }
                         }
                     }
