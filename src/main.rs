@@ -353,7 +353,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     }
 }
 
+/// Transparent huge pages make every fresh 2 MiB region fault in zeroed at
+/// once; for a short-lived scanner that allocates as it reads, that was a
+/// fifth of the run. Normal pages are cheaper here.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag on this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    disable_transparent_huge_pages();
     let cli = Cli::parse();
     let color = cli.color;
     match run(cli) {
