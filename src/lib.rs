@@ -11,6 +11,7 @@ pub mod cadence;
 pub mod check;
 pub mod config;
 pub mod diag;
+pub mod envref;
 pub mod finding;
 pub mod fingerprint_cmd;
 pub mod git;

@@ -1,0 +1,309 @@
+//! Environment-variable references, shared by the exposure and drift
+//! checks: which variables a file reads or defines, and where.
+//!
+//! Language is chosen by file name; each language has a few anchored
+//! regexes (`process.env.X`, `os.getenv("X")`, `${X}`, …). Matches inside
+//! comments are not excluded: a commented-out read still documents a
+//! dependency, which is what drift wants.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// Whether the file reads a variable or defines (declares) it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Read,
+    Define,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvRef {
+    pub name: String,
+    /// Byte range of the name in the text.
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Lang {
+    Js,
+    Python,
+    Go,
+    Rust,
+    Java,
+    Ruby,
+    Shell,
+    Dockerfile,
+    Yaml,
+    DotEnv,
+    Other,
+}
+
+fn lang(path: &str) -> Lang {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
+    if file.starts_with(".env") || ext == "env" {
+        return Lang::DotEnv;
+    }
+    if file == "Dockerfile" || file.starts_with("Dockerfile.") || ext == "dockerfile" {
+        return Lang::Dockerfile;
+    }
+    match ext {
+        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" | "vue" | "svelte"
+        | "astro" => Lang::Js,
+        "py" => Lang::Python,
+        "go" => Lang::Go,
+        "rs" => Lang::Rust,
+        "java" | "kt" | "kts" | "scala" | "groovy" => Lang::Java,
+        "rb" | "erb" | "rake" => Lang::Ruby,
+        "sh" | "bash" | "zsh" | "ksh" => Lang::Shell,
+        "yml" | "yaml" => Lang::Yaml,
+        _ => Lang::Other,
+    }
+}
+
+struct Patterns {
+    by_lang: Vec<(Lang, Vec<(Regex, Kind)>)>,
+    js_destructure: Option<Regex>,
+}
+
+const NAME: &str = r"([A-Za-z_][A-Za-z0-9_]*)";
+
+fn patterns() -> &'static Patterns {
+    static P: OnceLock<Patterns> = OnceLock::new();
+    P.get_or_init(|| {
+        let re = |s: &str| Regex::new(&s.replace("NAME", NAME)).ok();
+        let set = |items: &[(&str, Kind)]| -> Vec<(Regex, Kind)> {
+            items
+                .iter()
+                .filter_map(|(s, k)| re(s).map(|r| (r, *k)))
+                .collect()
+        };
+        use Kind::*;
+        let shell = [(r"\$\{?([A-Z_][A-Z0-9_]*)", Read)];
+        Patterns {
+            by_lang: vec![
+                (
+                    Lang::Js,
+                    set(&[
+                        (r"process\.env\.NAME", Read),
+                        (r#"process\.env\[\s*["'`]NAME["'`]\s*\]"#, Read),
+                        (r"import\.meta\.env\.NAME", Read),
+                    ]),
+                ),
+                (
+                    Lang::Python,
+                    set(&[
+                        (r#"environ\[\s*["']NAME["']\s*\]"#, Read),
+                        (r#"environ\.get\(\s*["']NAME["']"#, Read),
+                        (r#"getenv\(\s*["']NAME["']"#, Read),
+                    ]),
+                ),
+                (
+                    Lang::Go,
+                    set(&[(r#"os\.(?:Getenv|LookupEnv)\(\s*"NAME""#, Read)]),
+                ),
+                (
+                    Lang::Rust,
+                    set(&[
+                        (r#"env::var(?:_os)?\(\s*"NAME""#, Read),
+                        (r#"(?:option_)?env!\(\s*"NAME""#, Read),
+                    ]),
+                ),
+                (Lang::Java, set(&[(r#"System\.getenv\(\s*"NAME""#, Read)])),
+                (
+                    Lang::Ruby,
+                    set(&[
+                        (r#"ENV\[\s*["']NAME["']\s*\]"#, Read),
+                        (r#"ENV\.fetch\(\s*["']NAME["']"#, Read),
+                    ]),
+                ),
+                (Lang::Shell, set(&shell)),
+                (
+                    Lang::Dockerfile,
+                    set(&[
+                        (r"(?m)^\s*(?:ARG|ENV)\s+([A-Za-z_][A-Za-z0-9_]*)", Define),
+                        shell[0],
+                    ]),
+                ),
+                (
+                    Lang::Yaml,
+                    set(&[
+                        // Kubernetes env: `- name: X`
+                        (
+                            r#"(?m)^\s*-\s+name:\s*["']?([A-Z_][A-Z0-9_]*)["']?\s*$"#,
+                            Define,
+                        ),
+                        // compose `environment:` list and map forms
+                        (r"(?m)^\s*-\s+([A-Z_][A-Z0-9_]*)=", Define),
+                        (r"(?m)^\s+([A-Z][A-Z0-9_]*[A-Z0-9]):(?:\s|$)", Define),
+                        // GitHub workflows
+                        (r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)", Read),
+                        (r"\benv\.([A-Za-z_][A-Za-z0-9_]*)", Read),
+                        // interpolation in compose files and `run:` scripts
+                        shell[0],
+                    ]),
+                ),
+                (
+                    Lang::DotEnv,
+                    set(&[(r"(?m)^\s*(?:export\s+)?NAME\s*=", Define)]),
+                ),
+            ],
+            js_destructure: Regex::new(
+                r"\{([^{}]{1,800})\}\s*=\s*(?:process\.env|import\.meta\.env)\b",
+            )
+            .ok(),
+        }
+    })
+}
+
+/// Every reference in `text`, in order of position.
+pub fn extract(path: &str, text: &str) -> Vec<EnvRef> {
+    let l = lang(path);
+    let p = patterns();
+    let mut out = Vec::new();
+    if let Some((_, pats)) = p.by_lang.iter().find(|(x, _)| *x == l) {
+        for (re, kind) in pats {
+            for c in re.captures_iter(text) {
+                if let Some(m) = c.get(1) {
+                    out.push(EnvRef {
+                        name: m.as_str().to_string(),
+                        start: m.start(),
+                        end: m.end(),
+                        kind: *kind,
+                    });
+                }
+            }
+        }
+    }
+    if let (Lang::Js, Some(destructure)) = (l, &p.js_destructure) {
+        for c in destructure.captures_iter(text) {
+            let Some(body) = c.get(1) else { continue };
+            let mut offset = body.start();
+            for part in body.as_str().split(',') {
+                let key = part.split([':', '=']).next().unwrap_or("").trim();
+                let key = key.trim_start_matches("...");
+                if !key.is_empty()
+                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && let Some(i) = part.find(key)
+                {
+                    out.push(EnvRef {
+                        name: key.to_string(),
+                        start: offset + i,
+                        end: offset + i + key.len(),
+                        kind: Kind::Read,
+                    });
+                }
+                offset += part.len() + 1;
+            }
+        }
+    }
+    out.sort_by_key(|r| (r.start, r.end));
+    out.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(path: &str, text: &str) -> Vec<(String, Kind)> {
+        extract(path, text)
+            .into_iter()
+            .map(|r| (r.name, r.kind))
+            .collect()
+    }
+    fn reads(path: &str, text: &str) -> Vec<String> {
+        names(path, text)
+            .into_iter()
+            .filter(|(_, k)| *k == Kind::Read)
+            .map(|(n, _)| n)
+            .collect()
+    }
+    fn defines(path: &str, text: &str) -> Vec<String> {
+        names(path, text)
+            .into_iter()
+            .filter(|(_, k)| *k == Kind::Define)
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    #[test]
+    fn javascript_and_typescript() {
+        let t = "const a = process.env.JWT_SECRET;\nconst b = process.env['DB_URL'];\nconst c = import.meta.env.VITE_KEY;\nconst { STRIPE_KEY, SENTRY_DSN: dsn, PORT = 3000 } = process.env;\n";
+        assert_eq!(
+            reads("a.ts", t),
+            [
+                "JWT_SECRET",
+                "DB_URL",
+                "VITE_KEY",
+                "STRIPE_KEY",
+                "SENTRY_DSN",
+                "PORT"
+            ]
+        );
+        let r = &extract("a.ts", t)[0];
+        assert_eq!(&t[r.start..r.end], "JWT_SECRET");
+    }
+
+    #[test]
+    fn python_go_rust_java_ruby() {
+        assert_eq!(
+            reads(
+                "a.py",
+                "os.environ[\"A\"]\nos.environ.get('B')\nos.getenv(\"C\", \"d\")\n"
+            ),
+            ["A", "B", "C"]
+        );
+        assert_eq!(
+            reads("a.go", "os.Getenv(\"A\")\nv, ok := os.LookupEnv(\"B\")\n"),
+            ["A", "B"]
+        );
+        assert_eq!(
+            reads(
+                "a.rs",
+                "std::env::var(\"A\")\nenv!(\"B\")\noption_env!(\"C\")\nenv::var_os(\"D\")\n"
+            ),
+            ["A", "B", "C", "D"]
+        );
+        assert_eq!(reads("A.java", "System.getenv(\"A\")\n"), ["A"]);
+        assert_eq!(reads("a.rb", "ENV[\"A\"]\nENV.fetch('B')\n"), ["A", "B"]);
+    }
+
+    #[test]
+    fn shell_docker_compose_k8s_workflows_dotenv() {
+        assert_eq!(
+            reads("run.sh", "echo $HOME ${API_TOKEN:-x} $1\n"),
+            ["HOME", "API_TOKEN"]
+        );
+        assert_eq!(
+            defines(
+                "Dockerfile",
+                "ARG NPM_TOKEN\nENV NODE_ENV=production\nRUN echo $NPM_TOKEN\n"
+            ),
+            ["NPM_TOKEN", "NODE_ENV"]
+        );
+        assert_eq!(reads("Dockerfile", "RUN echo $NPM_TOKEN\n"), ["NPM_TOKEN"]);
+        let k8s = "env:\n  - name: JWT_SECRET\n    valueFrom: {}\n";
+        assert_eq!(defines("deploy.yaml", k8s), ["JWT_SECRET"]);
+        let compose = "services:\n  api:\n    environment:\n      - DB_URL=${DATABASE_URL}\n      REDIS_URL: redis://cache\n";
+        assert_eq!(
+            defines("docker-compose.yml", compose),
+            ["DB_URL", "REDIS_URL"]
+        );
+        assert_eq!(reads("docker-compose.yml", compose), ["DATABASE_URL"]);
+        let wf = "env:\n  TOKEN: ${{ secrets.DEPLOY_TOKEN }}\n  X: ${{ env.APP_ENV }}\n";
+        assert!(reads(".github/workflows/d.yml", wf).contains(&"DEPLOY_TOKEN".to_string()));
+        assert_eq!(
+            defines(".env.example", "# c\nJWT_SECRET=\nexport DB_URL=x\n"),
+            ["JWT_SECRET", "DB_URL"]
+        );
+    }
+
+    #[test]
+    fn other_files_have_no_references() {
+        assert!(extract("README.md", "set process.env.X").is_empty());
+    }
+}
