@@ -244,6 +244,26 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
             Scope::History => crate::git::history(&opts.root, &scanner)?,
         };
         findings.extend(content);
+        // End of input: drift needs the whole tree.
+        if let (Scope::Tree, Some(inv)) = (&opts.scope, &inventory) {
+            for sec in &inv.secrets {
+                if !stats.mentioned.contains(&sec.name.value) {
+                    let r = &rules::unused_secret::RULE;
+                    findings.push(
+                        Finding::new(
+                            r.id,
+                            r.severity,
+                            &inv.source,
+                            sec.name.span,
+                            format!("nothing in the repository reads or mentions `{}`", sec.name.value),
+                        )
+                        .secret(&sec.name.value)
+                        .label("unused")
+                        .help("revoke it at the provider and remove the entry, or waive the rule if another repository uses it"),
+                    );
+                }
+            }
+        }
         summary.scan = Some(stats);
     }
     apply_overrides(&config, &mut findings);

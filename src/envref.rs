@@ -64,8 +64,18 @@ fn lang(path: &str) -> Lang {
     }
 }
 
+/// One regex per language: the alternation of its patterns, each pattern's
+/// name in its own capture group, so a file is searched once.
+struct Combined {
+    /// `None` only if a constant pattern failed to compile (a test rules
+    /// that out).
+    re: Option<Regex>,
+    /// Capture group index → kind.
+    kinds: Vec<(usize, Kind)>,
+}
+
 struct Patterns {
-    by_lang: Vec<(Lang, Vec<(Regex, Kind)>)>,
+    by_lang: Vec<(Lang, Combined)>,
     js_destructure: Option<Regex>,
 }
 
@@ -75,11 +85,18 @@ fn patterns() -> &'static Patterns {
     static P: OnceLock<Patterns> = OnceLock::new();
     P.get_or_init(|| {
         let re = |s: &str| Regex::new(&s.replace("NAME", NAME)).ok();
-        let set = |items: &[(&str, Kind)]| -> Vec<(Regex, Kind)> {
-            items
-                .iter()
-                .filter_map(|(s, k)| re(s).map(|r| (r, *k)))
-                .collect()
+        let set = |items: &[(&str, Kind)]| -> Combined {
+            // Each pattern has exactly one capture group (the name); the
+            // group of the n-th alternative is n + 1.
+            let alternation: Vec<String> = items.iter().map(|(s, _)| format!("(?:{s})")).collect();
+            Combined {
+                re: re(&alternation.join("|")),
+                kinds: items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, k))| (i + 1, *k))
+                    .collect(),
+            }
         };
         use Kind::*;
         let shell = [(r"\$\{?([A-Z_][A-Z0-9_]*)", Read)];
@@ -164,17 +181,24 @@ pub fn extract(path: &str, text: &str) -> Vec<EnvRef> {
     let l = lang(path);
     let p = patterns();
     let mut out = Vec::new();
-    if let Some((_, pats)) = p.by_lang.iter().find(|(x, _)| *x == l) {
-        for (re, kind) in pats {
-            for c in re.captures_iter(text) {
-                if let Some(m) = c.get(1) {
-                    out.push(EnvRef {
-                        name: m.as_str().to_string(),
-                        start: m.start(),
-                        end: m.end(),
-                        kind: *kind,
-                    });
-                }
+    if let Some((_, comb, re)) = p
+        .by_lang
+        .iter()
+        .find(|(x, _)| *x == l)
+        .and_then(|(x, c)| c.re.as_ref().map(|re| (x, c, re)))
+    {
+        for c in re.captures_iter(text) {
+            if let Some((m, kind)) = comb
+                .kinds
+                .iter()
+                .find_map(|(g, k)| c.get(*g).map(|m| (m, *k)))
+            {
+                out.push(EnvRef {
+                    name: m.as_str().to_string(),
+                    start: m.start(),
+                    end: m.end(),
+                    kind,
+                });
             }
         }
     }
@@ -300,6 +324,14 @@ mod tests {
             defines(".env.example", "# c\nJWT_SECRET=\nexport DB_URL=x\n"),
             ["JWT_SECRET", "DB_URL"]
         );
+    }
+
+    #[test]
+    fn every_language_pattern_compiles() {
+        for (l, c) in &patterns().by_lang {
+            assert!(c.re.is_some(), "{l:?}");
+        }
+        assert!(patterns().js_destructure.is_some());
     }
 
     #[test]

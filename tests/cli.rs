@@ -156,7 +156,15 @@ fn toml_inventory_is_accepted() {
     )
     .unwrap();
     let run = keyledger(
-        &["check", ".", "--as-of", AS_OF, "--format", "json"],
+        &[
+            "check",
+            ".",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--no-scan",
+        ],
         dir.path(),
     );
     let doc = run.json();

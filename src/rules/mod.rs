@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::inventory::Inventory;
 
+pub mod client_exposed_secret;
 pub mod duplicate_secret;
 pub mod hardcoded_secret;
 pub mod last_rotated_in_future;
@@ -22,7 +23,10 @@ pub mod rotation_due_soon;
 pub mod rotation_overdue;
 pub mod schema;
 pub mod stale_baseline;
+pub mod undeclared_public;
+pub mod undeclared_secret;
 pub mod unknown_reference;
+pub mod unused_secret;
 pub mod unused_waiver;
 pub mod waiver_expired;
 
@@ -65,6 +69,10 @@ pub const ALL: &[&Rule] = &[
     &leaked_value::RULE,
     &leaked_credential::RULE,
     &hardcoded_secret::RULE,
+    &client_exposed_secret::RULE,
+    &undeclared_public::RULE,
+    &undeclared_secret::RULE,
+    &unused_secret::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -59,6 +59,26 @@ impl Hardcoded {
         Hardcoded { names, ac }
     }
 
+    /// Inventoried names that occur in `text` as whole words.
+    pub fn mentions(&self, text: &str) -> Vec<String> {
+        let Some(ac) = &self.ac else {
+            return Vec::new();
+        };
+        let b = text.as_bytes();
+        let mut out: Vec<String> = Vec::new();
+        for m in ac.find_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            if (s > 0 && ident(b[s - 1])) || (e < b.len() && ident(b[e])) {
+                continue;
+            }
+            let name = &self.names[m.pattern().as_usize()];
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        out
+    }
+
     pub fn find(&self, path: &str, text: &str) -> Vec<Assignment> {
         let Some(ac) = &self.ac else {
             return Vec::new();

@@ -5,6 +5,7 @@
 //! a redacted copy of the file for snippets.
 
 pub mod detectors;
+pub mod exposure;
 pub mod fingerprint;
 pub mod hardcoded;
 
@@ -154,6 +155,10 @@ pub struct Stats {
     pub lossy_utf8: usize,
     /// Skip reason → paths (relative, `/`).
     pub skipped: BTreeMap<&'static str, Vec<String>>,
+    /// Inventoried names and environment variables mentioned anywhere
+    /// (for `unused-secret`).
+    #[serde(skip)]
+    pub mentioned: std::collections::BTreeSet<String>,
 }
 
 impl Stats {
@@ -172,6 +177,7 @@ impl Stats {
         self.files += o.files;
         self.bytes += o.bytes;
         self.lossy_utf8 += o.lossy_utf8;
+        self.mentioned.extend(o.mentioned);
         for (k, v) in o.skipped {
             self.skipped.entry(k).or_default().extend(v);
         }
@@ -189,6 +195,22 @@ pub fn redact(value: &str) -> String {
     format!("`{head}…` ({} chars)", value.chars().count())
 }
 
+/// A finding inside one file, before it becomes a [`Finding`] with a
+/// redacted copy of the file.
+pub(crate) struct Hit {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub start: usize,
+    pub end: usize,
+    pub message: String,
+    pub label: &'static str,
+    pub secret: Option<String>,
+    pub key: String,
+    pub help: String,
+    /// The span is a secret value (masked in snippets), not a name.
+    pub value: bool,
+}
+
 /// What the scanner knows before it reads a byte.
 pub struct Scanner {
     detectors: &'static Detectors,
@@ -199,6 +221,7 @@ pub struct Scanner {
     own_files: Vec<String>,
     max_file_size: u64,
     follow_symlinks: bool,
+    exposure: exposure::Exposure,
 }
 
 fn globset(globs: &[String]) -> GlobSet {
@@ -234,6 +257,7 @@ impl Scanner {
             own_files,
             max_file_size: config.scan.max_file_size,
             follow_symlinks: config.scan.follow_symlinks,
+            exposure: exposure::Exposure::new(inventory, config),
         }
     }
 
@@ -260,21 +284,10 @@ impl Scanner {
                 String::from_utf8_lossy(bytes)
             }
         };
-        self.scan_text(path, &text)
+        self.scan_text(path, &text, stats)
     }
 
-    fn scan_text(&self, path: &str, text: &str) -> Vec<Finding> {
-        struct Hit {
-            rule: &'static str,
-            severity: Severity,
-            start: usize,
-            end: usize,
-            message: String,
-            label: &'static str,
-            secret: Option<String>,
-            key: String,
-            help: String,
-        }
+    fn scan_text(&self, path: &str, text: &str, stats: &mut Stats) -> Vec<Finding> {
         let mut hits: Vec<Hit> = Vec::new();
         let value_key = |v: &str| blake3::hash(v.as_bytes()).to_hex()[..16].to_string();
 
@@ -289,9 +302,27 @@ impl Scanner {
                 secret: Some(name),
                 key: value_key(&text[s..e]),
                 help: "rotate the secret: it is in the repository now. Then remove it and read it from its store".into(),
+                value: true,
             });
         }
-        if !self.own_files.iter().any(|f| f == path) {
+        let own = self.own_files.iter().any(|f| f == path);
+        if !own {
+            let refs = crate::envref::extract(path, text);
+            self.exposure.check(path, text, &refs, &mut hits);
+            // Prose (runbooks, READMEs) naming a secret is not a use.
+            let prose = [".md", ".markdown", ".txt", ".rst", ".adoc"]
+                .iter()
+                .any(|e| path.ends_with(e));
+            if !prose {
+                for name in self.hardcoded.mentions(text) {
+                    stats.mentioned.insert(name);
+                }
+            }
+            for r in refs {
+                stats.mentioned.insert(r.name);
+            }
+        }
+        if !own {
             for a in self.hardcoded.find(path, text) {
                 if hits.iter().any(|h| h.start < a.end && a.start < h.end) {
                     continue;
@@ -314,6 +345,7 @@ impl Scanner {
                         "read `{}` from its store at run time; if the value is real, rotate it",
                         a.name
                     ),
+                    value: true,
                 });
             }
         }
@@ -349,6 +381,7 @@ impl Scanner {
                         "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
                         m.detector.description, m.detector.id
                     ),
+                    value: true,
                 });
             }
         }
@@ -358,7 +391,7 @@ impl Scanner {
         // A redacted copy of the file for snippets: every hit's value is
         // masked after its first 4 characters, byte for byte.
         let mut masked = text.as_bytes().to_vec();
-        for h in &hits {
+        for h in hits.iter().filter(|h| h.value) {
             let keep = text[h.start..h.end]
                 .char_indices()
                 .nth(4)
