@@ -174,6 +174,52 @@ pub fn summarize(findings: &[Finding], fail_on: Severity, summary: &mut Summary)
     }
 }
 
+/// Property names marked `"pii": true` in the JSON Schemas listed under the
+/// inventory's `pii.from`. A missing or invalid schema is a located error.
+fn pii_fields_from_schemas(root: &Path, inv: &Inventory) -> Result<Vec<String>, Fatal> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(props) = m.get("properties").and_then(|p| p.as_object()) {
+                    for (k, p) in props {
+                        if p.get("pii").and_then(serde_json::Value::as_bool) == Some(true) {
+                            out.push(k.clone());
+                        }
+                    }
+                }
+                for x in m.values() {
+                    walk(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for f in &inv.pii.from {
+        let text = std::fs::read_to_string(root.join(&f.value));
+        let parsed = text
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(v) => walk(&v, &mut out),
+            Err(e) => errors.push(Diag::at(
+                "pii",
+                format!("cannot read the PII schema `{}`: {e}", f.value),
+                &inv.source,
+                f.span,
+                "listed here",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Fatal(errors))
+    }
+}
+
 /// Lowers content findings in test and example paths to `note`.
 fn demote_test_paths(config: &Config, findings: &mut [Finding]) {
     let mut b = globset::GlobSetBuilder::new();
@@ -236,7 +282,10 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         Some(inventory)
     };
     if opts.scan {
-        let scanner = crate::scan::Scanner::new(inventory.as_ref(), &config);
+        let mut scanner = crate::scan::Scanner::new(inventory.as_ref(), &config);
+        if let Some(inv) = &inventory {
+            scanner.add_pii_fields(&pii_fields_from_schemas(&opts.root, inv)?);
+        }
         let (content, stats) = match &opts.scope {
             Scope::Tree => scanner.scan_tree(&opts.root),
             Scope::Staged => crate::git::staged(&opts.root, &scanner)?,

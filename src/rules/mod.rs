@@ -19,6 +19,7 @@ pub mod leaked_credential;
 pub mod leaked_value;
 pub mod missing_runbook;
 pub mod never_rotated;
+pub mod pii_in_log;
 pub mod rotation_due_soon;
 pub mod rotation_overdue;
 pub mod schema;
@@ -73,6 +74,7 @@ pub const ALL: &[&Rule] = &[
     &undeclared_public::RULE,
     &undeclared_secret::RULE,
     &unused_secret::RULE,
+    &pii_in_log::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

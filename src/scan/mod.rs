@@ -8,6 +8,7 @@ pub mod detectors;
 pub mod exposure;
 pub mod fingerprint;
 pub mod hardcoded;
+pub mod pii;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -222,6 +223,7 @@ pub struct Scanner {
     max_file_size: u64,
     follow_symlinks: bool,
     exposure: exposure::Exposure,
+    pii: pii::Pii,
 }
 
 fn globset(globs: &[String]) -> GlobSet {
@@ -258,7 +260,18 @@ impl Scanner {
             max_file_size: config.scan.max_file_size,
             follow_symlinks: config.scan.follow_symlinks,
             exposure: exposure::Exposure::new(inventory, config),
+            pii: pii::Pii::new(
+                &inventory.map(|i| i.pii.fields.clone()).unwrap_or_default(),
+                &config.scan.redacting_calls,
+                &config.scan.non_person_receivers,
+                &config.scan.log_sinks,
+            ),
         }
+    }
+
+    /// Adds PII fields found outside the inventory (`pii.from` schemas).
+    pub fn add_pii_fields(&mut self, fields: &[String]) {
+        self.pii.add_fields(fields);
     }
 
     /// Scans one file's bytes; `path` is relative with `/` separators.
@@ -309,6 +322,7 @@ impl Scanner {
         if !own {
             let refs = crate::envref::extract(path, text);
             self.exposure.check(path, text, &refs, &mut hits);
+            self.pii.check(path, text, &mut hits);
             // Prose (runbooks, READMEs) naming a secret is not a use.
             let prose = [".md", ".markdown", ".txt", ".rst", ".adoc"]
                 .iter()
