@@ -26,6 +26,8 @@ pub struct Pii {
     redactors: HashSet<String>,
     non_person: HashSet<String>,
     sinks: Vec<String>,
+    /// The log-call regex of each language, compiled on first use.
+    calls: [OnceLock<Option<Regex>>; 5],
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -239,6 +241,7 @@ impl Pii {
             redactors: redactors.iter().map(|s| s.to_ascii_lowercase()).collect(),
             non_person: non_person.iter().map(|s| s.to_ascii_lowercase()).collect(),
             sinks: sinks.to_vec(),
+            calls: Default::default(),
         }
     }
 
@@ -267,21 +270,12 @@ impl Pii {
             return;
         }
         let Some(l) = lang(path) else { return };
-        static CACHE: OnceLock<std::sync::Mutex<Vec<(Lang, Vec<String>, Option<Regex>)>>> =
-            OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        let re = {
-            let Ok(mut c) = cache.lock() else { return };
-            match c.iter().find(|(x, s, _)| *x == l && *s == self.sinks) {
-                Some((_, _, r)) => r.clone(),
-                None => {
-                    let r = call_regex(l, &self.sinks);
-                    c.push((l, self.sinks.clone(), r.clone()));
-                    r
-                }
-            }
+        let Some(re) = self.calls[l as usize]
+            .get_or_init(|| call_regex(l, &self.sinks))
+            .as_ref()
+        else {
+            return;
         };
-        let Some(re) = re else { return };
         for m in re.find_iter(text) {
             let callee = text[m.start()..m.end()]
                 .trim_end_matches(|c: char| c == '(' || c.is_whitespace())
@@ -314,10 +308,8 @@ impl Pii {
                         redacted_depth += 1;
                     }
                 }
-                Tok::Punct(b')', _) => {
-                    if stack.pop() == Some(true) {
-                        redacted_depth = redacted_depth.saturating_sub(1);
-                    }
+                Tok::Punct(b')', _) if stack.pop() == Some(true) => {
+                    redacted_depth = redacted_depth.saturating_sub(1);
                 }
                 Tok::Punct(b'[' | b'{', _) => stack.push(false),
                 Tok::Punct(b']' | b'}', _) => {
@@ -353,26 +345,24 @@ impl Pii {
                 Tok::Str(content, s, e) if redacted_depth == 0 => {
                     // A string that is exactly a field name, used as a key.
                     let key = matches!(next, Some(Tok::Punct(b':' | b',' | b'=', _)));
-                    if key {
-                        if let Some(field) = self.is_field(content) {
-                            let value_follows = toks
-                                .get(i + 2)
-                                .is_some_and(|t| !matches!(t, Tok::Punct(b')' | b'}' | b']', _)));
-                            // `"ssn", redact(u.SSN)`: the value is redacted.
-                            let redacted_value = matches!(
-                                (toks.get(i + 2), toks.get(i + 3)),
-                                (Some(Tok::Ident(f, _)), Some(Tok::Punct(b'(', _))) if self.redactors.contains(&f.to_ascii_lowercase())
-                            );
-                            let value_follows = value_follows && !redacted_value;
-                            if value_follows {
-                                out.push(self.hit(
-                                    s.saturating_sub(1),
-                                    e + 1,
-                                    &format!("\"{content}\""),
-                                    &field,
-                                    callee,
-                                ));
-                            }
+                    if key && let Some(field) = self.is_field(content) {
+                        let value_follows = toks
+                            .get(i + 2)
+                            .is_some_and(|t| !matches!(t, Tok::Punct(b')' | b'}' | b']', _)));
+                        // `"ssn", redact(u.SSN)`: the value is redacted.
+                        let redacted_value = matches!(
+                            (toks.get(i + 2), toks.get(i + 3)),
+                            (Some(Tok::Ident(f, _)), Some(Tok::Punct(b'(', _))) if self.redactors.contains(&f.to_ascii_lowercase())
+                        );
+                        let value_follows = value_follows && !redacted_value;
+                        if value_follows {
+                            out.push(self.hit(
+                                s.saturating_sub(1),
+                                e + 1,
+                                &format!("\"{content}\""),
+                                &field,
+                                callee,
+                            ));
                         }
                     }
                 }
