@@ -51,6 +51,53 @@ fn lang(path: &str) -> Option<Lang> {
     })
 }
 
+/// PII fields that are also everyday words in code (`name` of a command, a
+/// job, a column; `address` of a socket). They count only as a member of a
+/// receiver that names a person (`user.name`, `customer.address`).
+const AMBIGUOUS_FIELDS: &[&str] = &[
+    "name", "address", "title", "age", "gender", "location", "city", "country",
+];
+
+/// Words that make a receiver a person.
+const PERSON_WORDS: &[&str] = &[
+    "user",
+    "customer",
+    "patient",
+    "member",
+    "person",
+    "people",
+    "profile",
+    "contact",
+    "owner",
+    "author",
+    "employee",
+    "client",
+    "account",
+    "applicant",
+    "subscriber",
+    "recipient",
+    "sender",
+    "buyer",
+    "seller",
+    "student",
+    "guest",
+    "visitor",
+    "lead",
+    "player",
+    "driver",
+    "rider",
+    "passenger",
+    "tenant",
+    "signup",
+    "attendee",
+    "candidate",
+];
+
+fn is_person(receiver: &str) -> bool {
+    let r = receiver.to_ascii_lowercase();
+    PERSON_WORDS.iter().any(|w| r.contains(w))
+}
+
 const JS_METHODS: &str = "log|info|warn|error|debug|trace|fatal";
 
 fn call_regex(l: Lang, sinks: &[String]) -> Option<Regex> {
@@ -323,6 +370,7 @@ impl Pii {
                     if called {
                         continue;
                     }
+                    let ambiguous = AMBIGUOUS_FIELDS.contains(&field.as_str());
                     let after_dot = matches!(prev, Some(Tok::Punct(b'.', _)));
                     let (start, what) = if after_dot {
                         // Member access: look at the receiver.
@@ -334,10 +382,21 @@ impl Pii {
                             Some((r, _)) if self.non_person.contains(&r.to_ascii_lowercase()) => {
                                 continue;
                             }
+                            Some((r, _)) if ambiguous && !is_person(r) => continue,
                             Some((r, rp)) => (rp, format!("{r}.{name}")),
-                            None => (*pos, name.to_string()),
+                            None => continue,
                         }
                     } else {
+                        // A bare name counts as a key (`{ email }`,
+                        // `{ email: x }`, `email=x`, `email = %x`), never as
+                        // a positional value: `print(name)` is too often a
+                        // command's or a file's name.
+                        let key_position =
+                            matches!(next, Some(Tok::Punct(b':' | b'=' | b',' | b'}', _)))
+                                && matches!(prev, None | Some(Tok::Punct(b'{' | b',' | b'(', _)));
+                        if ambiguous || !key_position {
+                            continue;
+                        }
                         (*pos, name.to_string())
                     };
                     out.push(self.hit(start, pos + name.len(), &what, &field, callee));
@@ -345,7 +404,10 @@ impl Pii {
                 Tok::Str(content, s, e) if redacted_depth == 0 => {
                     // A string that is exactly a field name, used as a key.
                     let key = matches!(next, Some(Tok::Punct(b':' | b',' | b'=', _)));
-                    if key && let Some(field) = self.is_field(content) {
+                    if key
+                        && let Some(field) = self.is_field(content)
+                        && !AMBIGUOUS_FIELDS.contains(&field.as_str())
+                    {
                         let value_follows = toks
                             .get(i + 2)
                             .is_some_and(|t| !matches!(t, Tok::Punct(b')' | b'}' | b']', _)));
