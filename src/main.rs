@@ -88,6 +88,17 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Draft secrets-inventory.yaml from the environment variables the code reads.
+    Init {
+        #[command(flatten)]
+        common: Common,
+        /// Replace an existing inventory.
+        #[arg(long)]
+        force: bool,
+        /// Print the draft instead of writing it.
+        #[arg(long)]
+        stdout: bool,
+    },
     /// Write the baseline file (default .keyledger/baseline.json) from the
     /// current findings, so later runs accept them and report only new ones.
     Baseline {
@@ -297,6 +308,25 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 return Ok(code);
             }
             Ok(ExitCode::from(outcome.exit_code() as u8))
+        }
+        Command::Init {
+            common,
+            force,
+            stdout,
+        } => {
+            let opts = options(common, None)?;
+            let config = check::load_config(&opts)?;
+            let (path, display) = check::inventory_path(&opts, &config);
+            if stdout {
+                let text = keyledger::init::draft(&opts.root, &config, check::today());
+                return Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS));
+            }
+            let n =
+                keyledger::init::run(&opts.root, &config, &path, &display, force, check::today())?;
+            eprintln!(
+                "keyledger: drafted {display} with {n} secrets; review the TODOs, then run `keyledger check`"
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Baseline { common, as_of } => {
             let mut opts = options(common, as_of.as_deref())?;

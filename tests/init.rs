@@ -1,0 +1,104 @@
+//! `keyledger init` drafts an inventory that validates and that `check`
+//! accepts, and never overwrites one without --force.
+
+mod common;
+use common::*;
+
+#[test]
+fn init_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join(".env.example"),
+        "DATABASE_URL=\nSTRIPE_SECRET_KEY=changeme\nLOG_LEVEL=info\nPARTNER_ID=\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    std::fs::write(
+        d.join("src/app.ts"),
+        "const db = process.env.DATABASE_URL\nconst k = process.env.STRIPE_SECRET_KEY\nconst a = process.env.NEXT_PUBLIC_POSTHOG_KEY\nconst port = process.env.PORT\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("src/admin.py"),
+        "import os\nTOKEN = os.environ['ADMIN_API_TOKEN']\n",
+    )
+    .unwrap();
+    let run = keyledger(&["init", "."], d);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let text = std::fs::read_to_string(d.join("secrets-inventory.yaml")).unwrap();
+    for name in [
+        "DATABASE_URL",
+        "STRIPE_SECRET_KEY",
+        "NEXT_PUBLIC_POSTHOG_KEY",
+        "ADMIN_API_TOKEN",
+        "PARTNER_ID",
+    ] {
+        assert!(
+            text.contains(&format!("- name: {name}\n")),
+            "{name} missing:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("- name: PORT"),
+        "PORT is not a secret:\n{text}"
+    );
+    assert!(
+        !text.contains("- name: LOG_LEVEL"),
+        "LOG_LEVEL=info is configuration:\n{text}"
+    );
+    assert!(text.contains("- name: NEXT_PUBLIC_POSTHOG_KEY\n    description: \"TODO: describe. First read at src/app.ts:3\"\n    exposure: public"), "{text}");
+    assert!(text.contains("TODO-owner"));
+    // Valid, and accepted by check (warnings only: never rotated).
+    let check = keyledger(&["check", ".", "--format", "json"], d);
+    assert_eq!(check.code, 0, "{}", check.transcript());
+    let doc = check.json();
+    assert!(
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] != "error"),
+        "{}",
+        check.stdout
+    );
+    // Never overwritten without --force.
+    std::fs::write(
+        d.join("secrets-inventory.yaml"),
+        "version: 1\nsecrets: []\n",
+    )
+    .unwrap();
+    let again = keyledger(&["init", "."], d);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(d.join("secrets-inventory.yaml")).unwrap(),
+        "version: 1\nsecrets: []\n"
+    );
+    assert_eq!(keyledger(&["init", ".", "--force"], d).code, 0);
+    assert!(
+        std::fs::read_to_string(d.join("secrets-inventory.yaml"))
+            .unwrap()
+            .contains("ADMIN_API_TOKEN")
+    );
+    // A client-exposed name that says secret is not drafted as public.
+    std::fs::write(
+        d.join("src/pay.tsx"),
+        "const s = process.env.NEXT_PUBLIC_STRIPE_SECRET_KEY\n",
+    )
+    .unwrap();
+    let draft = keyledger(&["init", ".", "--stdout"], d);
+    let i = draft
+        .stdout
+        .find("- name: NEXT_PUBLIC_STRIPE_SECRET_KEY")
+        .unwrap();
+    assert!(
+        !draft.stdout[i..]
+            .lines()
+            .nth(2)
+            .unwrap_or("")
+            .contains("exposure: public"),
+        "{}",
+        draft.stdout
+    );
+}
