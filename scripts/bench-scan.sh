@@ -37,7 +37,7 @@ KEYLEDGER_BIN=${KEYLEDGER_BIN:-$REPO/target/release/keyledger}
 
 # The keyledger command line, in one place. It is eval'ed with $TREE and
 # $KEYLEDGER_BIN set; its stdout goes to $OUT/keyledger.out.
-KEYLEDGER_CMD=${KEYLEDGER_CMD:-'"$KEYLEDGER_BIN" check "$TREE" --no-inventory --format json --as-of 2026-11-23'}
+KEYLEDGER_CMD=${KEYLEDGER_CMD:-'"$KEYLEDGER_BIN" check "$TREE" --inventory "$REPO/scripts/bench-inventory-pii.yaml" --format json --as-of 2026-11-23'}
 # The peers' command lines (same conventions; stdout goes to $OUT/TOOL.out).
 GITLEAKS_CMD='"$GITLEAKS" dir "$TREE" --no-banner --report-format json --report-path "$OUT/gitleaks.json" --exit-code 0'
 RIPSECRETS_CMD='"$RIPSECRETS" "$TREE"'

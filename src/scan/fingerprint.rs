@@ -81,6 +81,7 @@ pub struct Set {
     /// Per salt: derived key, and (length, mac) → secret name.
     salts: Vec<([u8; 32], ByMac)>,
     lengths: HashSet<usize>,
+    sorted_lengths: Vec<usize>,
 }
 
 impl Set {
@@ -98,7 +99,10 @@ impl Set {
             }
         };
         entry.insert((len, m), secret.to_string());
-        self.lengths.insert(len);
+        if self.lengths.insert(len) {
+            self.sorted_lengths.push(len);
+            self.sorted_lengths.sort_unstable();
+        }
         true
     }
 
@@ -115,49 +119,86 @@ impl Set {
             return out;
         }
         let b = text.as_bytes();
-        let hard = |c: u8| c.is_ascii_whitespace() || b"\"'`,;()<>{}[]".contains(&c);
-        let soft = |c: u8| b"=:@/&?#".contains(&c);
-        let mut i = 0;
+        // Byte classes in a table: this loop sees every byte of every file.
+        const fn classes() -> [u8; 256] {
+            let mut t = [0u8; 256];
+            let hard = b" \t\n\r\x0b\x0c\"'`,;()<>{}[]";
+            let soft = b"=:@/&?#";
+            let mut i = 0;
+            while i < hard.len() {
+                t[hard[i] as usize] = HARD;
+                i += 1;
+            }
+            let mut i = 0;
+            while i < soft.len() {
+                t[soft[i] as usize] = SOFT;
+                i += 1;
+            }
+            t
+        }
+        const HARD: u8 = 1;
+        const SOFT: u8 = 2;
+        static CLASS: [u8; 256] = classes();
+        let min_len = self
+            .sorted_lengths
+            .first()
+            .copied()
+            .unwrap_or(MIN_LEN)
+            .max(1);
         let mut bounds: Vec<usize> = Vec::new();
-        while i < b.len() {
-            if hard(b[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < b.len() && !hard(b[i]) {
-                i += 1;
-            }
-            let end = i;
-            if end - start < MIN_LEN {
-                continue;
-            }
-            bounds.clear();
-            bounds.push(start);
-            for (j, &c) in b[start..end].iter().enumerate() {
-                if soft(c) {
-                    bounds.push(start + j);
-                    bounds.push(start + j + 1);
+        // One pass: a token is a run of non-hard bytes; soft delimiters
+        // inside it are recorded as they go by.
+        let mut start = usize::MAX;
+        for i in 0..=b.len() {
+            let class = if i == b.len() {
+                HARD
+            } else {
+                CLASS[b[i] as usize]
+            };
+            if class == HARD {
+                if start == usize::MAX {
+                    continue;
                 }
-            }
-            bounds.push(end);
-            bounds.dedup();
-            if bounds.len() > 64 {
-                bounds.truncate(63);
+                let end = i;
+                let begin = start;
+                start = usize::MAX;
+                if end - begin < min_len {
+                    continue;
+                }
+                let start = begin;
                 bounds.push(end);
-            }
-            for x in 0..bounds.len() {
-                for y in x + 1..bounds.len() {
-                    let (s, e) = (bounds[x], bounds[y]);
-                    if !self.lengths.contains(&(e - s)) {
-                        continue;
-                    }
-                    for (k, map) in &self.salts {
-                        if let Some(name) = map.get(&(e - s, mac(k, &b[s..e]))) {
-                            out.push((s, e, name.clone()));
+                bounds.dedup();
+                if bounds.len() > 64 {
+                    bounds.truncate(63);
+                    bounds.push(end);
+                }
+                let max_len = end - start;
+                for x in 0..bounds.len() {
+                    for &len in &self.sorted_lengths {
+                        if len > max_len {
+                            break;
+                        }
+                        let (s, e) = (bounds[x], bounds[x] + len);
+                        if bounds[x + 1..].binary_search(&e).is_err() {
+                            continue;
+                        }
+                        for (k, map) in &self.salts {
+                            if let Some(name) = map.get(&(e - s, mac(k, &b[s..e]))) {
+                                out.push((s, e, name.clone()));
+                            }
                         }
                     }
                 }
+                continue;
+            }
+            if start == usize::MAX {
+                start = i;
+                bounds.clear();
+                bounds.push(i);
+            }
+            if class == SOFT {
+                bounds.push(i);
+                bounds.push(i + 1);
             }
         }
         out
