@@ -146,59 +146,55 @@ impl Set {
             .unwrap_or(MIN_LEN)
             .max(1);
         let mut bounds: Vec<usize> = Vec::new();
-        // One pass: a token is a run of non-hard bytes; soft delimiters
-        // inside it are recorded as they go by.
-        let mut start = usize::MAX;
-        for i in 0..=b.len() {
-            let class = if i == b.len() {
-                HARD
-            } else {
-                CLASS[b[i] as usize]
-            };
-            if class == HARD {
-                if start == usize::MAX {
-                    continue;
+        let n = b.len();
+        let m = min_len;
+        // Tokens shorter than the shortest fingerprinted value cannot match,
+        // so the search skips ahead like Boyer-Moore: it looks at the last
+        // byte of a window of `m` bytes and backwards from there; a hard
+        // delimiter in the window moves the window past it. Invariant: `i`
+        // is 0 or follows a hard delimiter, so a clean window starts a token.
+        let mut i = 0;
+        while i + m <= n {
+            if let Some(h) = (i..i + m).rev().find(|&k| CLASS[b[k] as usize] == HARD) {
+                i = h + 1;
+                continue;
+            }
+            let start = i;
+            let mut end = i + m;
+            while end < n && CLASS[b[end] as usize] != HARD {
+                end += 1;
+            }
+            i = end + 1;
+            bounds.clear();
+            bounds.push(start);
+            for k in start..end {
+                if CLASS[b[k] as usize] == SOFT {
+                    bounds.push(k);
+                    bounds.push(k + 1);
                 }
-                let end = i;
-                let begin = start;
-                start = usize::MAX;
-                if end - begin < min_len {
-                    continue;
-                }
-                let start = begin;
+            }
+            bounds.push(end);
+            bounds.dedup();
+            if bounds.len() > 64 {
+                bounds.truncate(63);
                 bounds.push(end);
-                bounds.dedup();
-                if bounds.len() > 64 {
-                    bounds.truncate(63);
-                    bounds.push(end);
-                }
-                let max_len = end - start;
-                for x in 0..bounds.len() {
-                    for &len in &self.sorted_lengths {
-                        if len > max_len {
-                            break;
-                        }
-                        let (s, e) = (bounds[x], bounds[x] + len);
-                        if bounds[x + 1..].binary_search(&e).is_err() {
-                            continue;
-                        }
-                        for (k, map) in &self.salts {
-                            if let Some(name) = map.get(&(e - s, mac(k, &b[s..e]))) {
-                                out.push((s, e, name.clone()));
-                            }
+            }
+            let max_len = end - start;
+            for x in 0..bounds.len() {
+                for &len in &self.sorted_lengths {
+                    if len > max_len {
+                        break;
+                    }
+                    let (s, e) = (bounds[x], bounds[x] + len);
+                    if bounds[x + 1..].binary_search(&e).is_err() {
+                        continue;
+                    }
+                    for (k, map) in &self.salts {
+                        if let Some(name) = map.get(&(e - s, mac(k, &b[s..e]))) {
+                            out.push((s, e, name.clone()));
                         }
                     }
                 }
-                continue;
-            }
-            if start == usize::MAX {
-                start = i;
-                bounds.clear();
-                bounds.push(i);
-            }
-            if class == SOFT {
-                bounds.push(i);
-                bounds.push(i + 1);
             }
         }
         out
@@ -224,6 +220,32 @@ mod tests {
         assert_eq!(found[0].2, "API_TOKEN");
         assert!(set.find("s3cr3t-Value-9f8e7e").is_empty());
         assert!(!set.add("kl1:zz:1:00", "X"));
+    }
+
+    #[test]
+    fn finds_values_at_every_position() {
+        let salt = [9; 8];
+        let v = "Zq8vR2mT5kL9wX3nB7cY";
+        let mut set = Set::default();
+        assert!(set.add(&make(&salt, v), "K"));
+        for text in [
+            v.to_string(),
+            format!("{v}\n"),
+            format!("x={v}"),
+            format!("a b c d e f {v}"),
+            format!("averyveryverylongtokenwithoutdelims {v} tail"),
+            format!("k:{v}:rest"),
+            format!("(\"{v}\")"),
+        ] {
+            let found = set.find(&text);
+            assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+            assert_eq!(&text[found[0].0..found[0].1], v);
+        }
+        assert!(
+            set.find(&format!("{v}X")).is_empty(),
+            "a longer token is a different value"
+        );
+        assert!(set.find("short tokens only").is_empty());
     }
 
     #[test]
