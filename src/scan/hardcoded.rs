@@ -59,27 +59,13 @@ impl Hardcoded {
         Hardcoded { names, ac }
     }
 
-    /// Inventoried names that occur in `text` as whole words.
-    pub fn mentions(&self, text: &str) -> Vec<String> {
-        let Some(ac) = &self.ac else {
-            return Vec::new();
-        };
-        let b = text.as_bytes();
-        let mut out: Vec<String> = Vec::new();
-        for m in ac.find_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            if (s > 0 && ident(b[s - 1])) || (e < b.len() && ident(b[e])) {
-                continue;
-            }
-            let name = &self.names[m.pattern().as_usize()];
-            if !out.contains(name) {
-                out.push(name.clone());
-            }
-        }
-        out
+    pub fn find(&self, path: &str, text: &str) -> Vec<Assignment> {
+        self.scan(path, text, &mut Vec::new())
     }
 
-    pub fn find(&self, path: &str, text: &str) -> Vec<Assignment> {
+    /// One pass for both: literal assignments, and (into `mentioned`) the
+    /// names that occur as whole words.
+    pub fn scan(&self, path: &str, text: &str, mentioned: &mut Vec<String>) -> Vec<Assignment> {
         let Some(ac) = &self.ac else {
             return Vec::new();
         };
@@ -88,13 +74,17 @@ impl Hardcoded {
         let mut out = Vec::new();
         for m in ac.find_iter(text) {
             let (s, e) = (m.start(), m.end());
-            if (s > 0 && (ident(b[s - 1]) || b[s - 1] == b'$' || b[s - 1] == b'{'))
-                || (e < b.len() && ident(b[e]))
-            {
-                // Part of a longer name, or an interpolation (`$NAME`, `${NAME:-…}`).
+            if (s > 0 && ident(b[s - 1])) || (e < b.len() && ident(b[e])) {
                 continue;
             }
             let name = &self.names[m.pattern().as_usize()];
+            if !mentioned.contains(name) {
+                mentioned.push(name.clone());
+            }
+            if s > 0 && (b[s - 1] == b'$' || b[s - 1] == b'{') {
+                // An interpolation (`$NAME`, `${NAME:-…}`), not an assignment.
+                continue;
+            }
             if let Some((vs, ve)) = value_after(b, e, bare_ok).or_else(|| k8s_env_value(text, s, e))
             {
                 let raw = &text[vs..ve];

@@ -323,21 +323,21 @@ impl Scanner {
             let refs = crate::envref::extract(path, text);
             self.exposure.check(path, text, &refs, &mut hits);
             self.pii.check(path, text, &mut hits);
-            // Prose (runbooks, READMEs) naming a secret is not a use.
-            let prose = [".md", ".markdown", ".txt", ".rst", ".adoc"]
-                .iter()
-                .any(|e| path.ends_with(e));
-            if !prose {
-                for name in self.hardcoded.mentions(text) {
-                    stats.mentioned.insert(name);
-                }
-            }
             for r in refs {
                 stats.mentioned.insert(r.name);
             }
         }
         if !own {
-            for a in self.hardcoded.find(path, text) {
+            let mut mentioned = Vec::new();
+            let assignments = self.hardcoded.scan(path, text, &mut mentioned);
+            // Prose (runbooks, READMEs) naming a secret is not a use.
+            let prose = [".md", ".markdown", ".txt", ".rst", ".adoc"]
+                .iter()
+                .any(|e| path.ends_with(e));
+            if !prose {
+                stats.mentioned.extend(mentioned);
+            }
+            for a in assignments {
                 if hits.iter().any(|h| h.start < a.end && a.start < h.end) {
                     continue;
                 }
