@@ -111,7 +111,7 @@ pub fn inventory_path(opts: &Options, config: &Config) -> (PathBuf, String) {
 pub fn known_ids(policies: &[Policy]) -> Result<Vec<String>, Fatal> {
     let mut ids: Vec<String> = rules::ALL.iter().map(|r| r.id.to_string()).collect();
     for pack in policy::builtin_packs()? {
-        ids.extend(pack.policies.into_iter().map(|p| p.id));
+        ids.extend(pack.policies.iter().map(|p| p.id.clone()));
     }
     ids.extend(policies.iter().map(|p| p.id.clone()));
     ids.sort();
@@ -295,23 +295,7 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         findings.extend(content);
         // End of input: drift needs the whole tree.
         if let (Scope::Tree, Some(inv)) = (&opts.scope, &inventory) {
-            for sec in &inv.secrets {
-                if !stats.mentioned.contains(&sec.name.value) {
-                    let r = &rules::unused_secret::RULE;
-                    findings.push(
-                        Finding::new(
-                            r.id,
-                            r.severity,
-                            &inv.source,
-                            sec.name.span,
-                            format!("nothing in the repository reads or mentions `{}`", sec.name.value),
-                        )
-                        .secret(&sec.name.value)
-                        .label("unused")
-                        .help("revoke it at the provider and remove the entry, or waive the rule if another repository uses it"),
-                    );
-                }
-            }
+            findings.extend(rules::unused_secret::check(inv, &stats.mentioned));
         }
         summary.scan = Some(stats);
     }

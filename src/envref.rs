@@ -26,8 +26,10 @@ pub struct EnvRef {
     pub kind: Kind,
 }
 
+/// The kind of a file, by its name: shared by every content check that
+/// reads source code.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Lang {
+pub enum Lang {
     Js,
     Python,
     Go,
@@ -41,10 +43,21 @@ enum Lang {
     Other,
 }
 
-fn lang(path: &str) -> Lang {
-    let file = path.rsplit('/').next().unwrap_or(path);
+/// The file name of a `/`-separated path.
+pub fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// `.env`, `.env.example`, `.env.local`, `production.env`.
+pub fn is_dotenv(path: &str) -> bool {
+    let file = file_name(path);
+    file.starts_with(".env") || file.ends_with(".env")
+}
+
+pub fn lang(path: &str) -> Lang {
+    let file = file_name(path);
     let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
-    if file.starts_with(".env") || ext == "env" {
+    if is_dotenv(path) {
         return Lang::DotEnv;
     }
     if file == "Dockerfile" || file.starts_with("Dockerfile.") || ext == "dockerfile" {

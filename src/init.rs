@@ -42,8 +42,7 @@ fn collect(root: &Path, config: &Config) -> BTreeMap<String, Seen> {
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
-        let file = path.rsplit('/').next().unwrap_or(&path);
-        let dotenv = file.starts_with(".env");
+        let dotenv = envref::file_name(&path).starts_with(".env");
         for r in envref::extract(&path, &text) {
             let prefix = config
                 .scan

@@ -224,7 +224,7 @@ fn explain(rule: Option<String>, list: bool, table: bool) -> Result<String, Fata
                 r.summary
             ));
         }
-        for p in &packs {
+        for p in packs {
             s.push_str(&format!("\nPolicies of the `{}` pack:\n", p.pack));
             for pol in &p.policies {
                 s.push_str(&format!(
@@ -244,7 +244,7 @@ fn explain(rule: Option<String>, list: bool, table: bool) -> Result<String, Fata
             r.id, r.summary, r.severity, r.doc
         ));
     }
-    for p in &packs {
+    for p in packs {
         if let Some(pol) = p.policies.iter().find(|x| x.id == id) {
             let mut s = format!(
                 "# {}\n\nPolicy of the `{}` pack ({}); severity {}.\n\n{}\n",

@@ -266,13 +266,22 @@ pub fn parse_file(src: &Arc<SourceFile>, default_pack: &str) -> Result<PackFile,
 }
 
 /// Every built-in pack, parsed.
-pub fn builtin_packs() -> Result<Vec<PackFile>, Fatal> {
-    let mut out = Vec::new();
-    for (name, file, text) in BUILTIN {
-        let src = SourceFile::new(*file, *text);
-        out.push(parse_file(&src, name).map_err(Fatal)?);
+/// Parsed once per process: `check` needs them for the enabled packs and
+/// for the ids a waiver or override may name.
+pub fn builtin_packs() -> Result<&'static [PackFile], Fatal> {
+    static PACKS: std::sync::OnceLock<Result<Vec<PackFile>, Fatal>> = std::sync::OnceLock::new();
+    let parsed = PACKS.get_or_init(|| {
+        BUILTIN
+            .iter()
+            .map(|(name, file, text)| {
+                parse_file(&SourceFile::new(*file, *text), name).map_err(Fatal)
+            })
+            .collect()
+    });
+    match parsed {
+        Ok(p) => Ok(p),
+        Err(e) => Err(e.clone()),
     }
-    Ok(out)
 }
 
 /// The policies in force: the enabled built-in packs and every file under

@@ -71,7 +71,7 @@ fn rule_fixtures() {
         }
     }
     for pack in keyledger::policy::builtin_packs().unwrap() {
-        for p in pack.policies {
+        for p in &pack.policies {
             let covered = base.join(&p.id).is_dir()
                 || std::fs::read_to_string(base.join(&pack.pack).join("fail/expected.txt"))
                     .is_ok_and(|t| t.contains(&format!("+{}", p.id)));

@@ -1,5 +1,8 @@
+use std::collections::BTreeSet;
+
 use super::{Rule, Scope};
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
+use crate::inventory::Inventory;
 
 /// Checked at the end of a working-tree scan (`crate::check`).
 pub const RULE: Rule = Rule {
@@ -27,3 +30,23 @@ Revoke the secret and remove the entry, or waive the rule with a reason if
 another repository uses it.
 "#,
 };
+
+/// End of input: the entries whose name no scanned file mentioned.
+pub fn check(inv: &Inventory, mentioned: &BTreeSet<String>) -> Vec<Finding> {
+    inv.secrets
+        .iter()
+        .filter(|s| !mentioned.contains(&s.name.value))
+        .map(|s| {
+            Finding::new(
+                RULE.id,
+                RULE.severity,
+                &inv.source,
+                s.name.span,
+                format!("nothing in the repository reads or mentions `{}`", s.name.value),
+            )
+            .secret(&s.name.value)
+            .label("unused")
+            .help("revoke it at the provider and remove the entry, or waive the rule if another repository uses it")
+        })
+        .collect()
+}

@@ -52,11 +52,13 @@ fn is_client_module(text: &str) -> bool {
 
 /// The byte range of `env: { … }` in a next.config file.
 fn next_config_env_block(path: &str, text: &str) -> Option<(usize, usize)> {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    if !file.starts_with("next.config.") {
+    if !crate::envref::file_name(path).starts_with("next.config.") {
         return None;
     }
-    let re = regex::Regex::new(r"\benv\s*:\s*\{").ok()?;
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE
+        .get_or_init(|| regex::Regex::new(r"\benv\s*:\s*\{").ok())
+        .as_ref()?;
     let m = re.find(text)?;
     let mut depth = 0usize;
     for (i, c) in text[m.end() - 1..].char_indices() {
@@ -185,7 +187,7 @@ impl Exposure {
                 if self.has_inventory
                     && !self.declared.contains_key(name)
                     && self.looks_secret(name)
-                    && path_is_dotenv(path)
+                    && crate::envref::file_name(path).starts_with(".env")
                 {
                     push(
                         undeclared_secret::RULE.id,
@@ -237,11 +239,6 @@ impl Exposure {
             }
         }
     }
-}
-
-fn path_is_dotenv(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.starts_with(".env")
 }
 
 #[cfg(test)]

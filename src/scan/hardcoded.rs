@@ -23,9 +23,8 @@ pub struct Assignment {
 
 /// Files where a bare (unquoted) value is a literal.
 fn bare_values_are_literals(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    file.starts_with(".env")
-        || file.ends_with(".env")
+    let file = crate::envref::file_name(path);
+    crate::envref::is_dotenv(path)
         || [
             ".yaml",
             ".yml",

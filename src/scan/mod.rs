@@ -46,7 +46,7 @@ const SKIP_NAMES: &[&str] = &[
 ];
 
 fn is_lock_file(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
+    let file = crate::envref::file_name(path);
     SKIP_NAMES.contains(&file)
         || file.ends_with(".lock")
         || file.ends_with("-lock.json")

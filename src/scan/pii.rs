@@ -30,6 +30,8 @@ pub struct Pii {
     calls: [OnceLock<Option<Regex>>; 5],
 }
 
+/// The languages whose log calls are read: a subset of the file kinds of
+/// [`crate::envref::lang`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Lang {
     Js,
@@ -40,13 +42,13 @@ enum Lang {
 }
 
 fn lang(path: &str) -> Option<Lang> {
-    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
-    Some(match ext {
-        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts" | "vue" | "svelte" => Lang::Js,
-        "py" => Lang::Python,
-        "go" => Lang::Go,
-        "rs" => Lang::Rust,
-        "java" | "kt" | "scala" => Lang::Java,
+    use crate::envref::Lang as K;
+    Some(match crate::envref::lang(path) {
+        K::Js => Lang::Js,
+        K::Python => Lang::Python,
+        K::Go => Lang::Go,
+        K::Rust => Lang::Rust,
+        K::Java => Lang::Java,
         _ => return None,
     })
 }
