@@ -3,8 +3,8 @@
 #  1. `keyledger check --staged` on a commit of 3 files in a repository of
 #     thousands of files (median of 21 runs);
 #  2. `keyledger check --history` vs `gitleaks git` on a repository with
-#     thousands of commits of real code (median of 3 runs, wall time and
-#     peak RSS).
+#     thousands of commits of real code (scripts/make-history-repo.py;
+#     median of RUNS runs, wall time and peak RSS).
 #   scripts/bench-git.sh [COMMITS=5000] [RUNS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +20,11 @@ if [ -z "$gitleaks" ]; then
 fi
 cargo build --release --locked -q
 kl=$PWD/target/release/keyledger
-repo="$cache/history-$commits"
-[ -d "$repo/.git" ] || python3 scripts/make-history-repo.py "$repo" --commits "$commits"
+# The repository is built from the crates Cargo.lock pins (same on every
+# machine); v2: files are edited line by line, renamed, deleted and merged.
+cargo fetch --locked -q
+repo="$cache/history-v2-$commits"
+[ -d "$repo/.git" ] || python3 scripts/make-history-repo.py "$repo" --commits "$commits" >/dev/null
 echo "repository: $repo, $(git -C "$repo" rev-list --count --all) commits, $(git -C "$repo" ls-files | wc -l) files, $(du -sh "$repo/.git" | cut -f1) .git"
 echo "gitleaks: $("$gitleaks" version)"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -5,9 +5,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
+use std::ops::Range;
 use std::path::Path;
 
 use git2::{Delta, Diff, DiffOptions, FileMode, Oid, Patch, Repository, Sort};
+
+// zlib-rs exports the zlib C API; linking it here makes libgit2 inflate
+// objects with it rather than with the system zlib (see Cargo.toml).
+use libz_rs_sys as _;
 
 use crate::diag::{Diag, Fatal};
 use crate::finding::Finding;
@@ -255,22 +260,100 @@ fn keep_freed_memory() {
     }
 }
 
-/// A blob to scan: where and when it first appeared.
+/// Object ids and paths are not chosen by an attacker who can also see
+/// the per-process seed: a fast keyed hash is enough.
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A blob to scan: where and when it first appeared, and the blob that
+/// was at the same path before it (its previous version), if any.
 struct FirstSeen {
     blob: Oid,
     path: String,
     commit: Oid,
+    base: Option<Oid>,
+}
+
+/// Blobs smaller than this are scanned whole: comparing their lines with
+/// the previous version costs more than scanning them.
+const INCREMENTAL_MIN: usize = 2048;
+/// Lines of context scanned around each line that is new in a blob.
+const CONTEXT_LINES: usize = 3;
+
+/// The lines of a blob: where each ends (after its newline) and a keyed
+/// hash of each, in order.
+struct Lines {
+    ends: Vec<usize>,
+    hashes: Vec<u64>,
+}
+
+fn lines_of(bytes: &[u8], keys: &foldhash::quality::RandomState) -> Lines {
+    use std::hash::BuildHasher;
+    let cap = bytes.len() / 32;
+    let (mut ends, mut hashes) = (Vec::with_capacity(cap), Vec::with_capacity(cap));
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        ends.push(nl + 1);
+        hashes.push(keys.hash_one(&bytes[start..nl]));
+        start = nl + 1;
+    }
+    if start < bytes.len() {
+        ends.push(bytes.len());
+        hashes.push(keys.hash_one(&bytes[start..]));
+    }
+    Lines { ends, hashes }
+}
+
+/// What is left to scan in a blob whose previous version had the line
+/// hashes `base`: every line that is not in `base`, with
+/// [`CONTEXT_LINES`] around it. Every line that is in `base` was scanned
+/// with that version (or, by the same rule, with an older one), and its
+/// findings were reported at the commit that introduced it. The common
+/// head and tail are trimmed first, as a diff does, so a small edit costs
+/// a look at a few lines. `None` when most of the blob is new: it is
+/// scanned whole.
+fn changed_regions(lines: &Lines, base: &[u64], len: usize) -> Option<Vec<Range<usize>>> {
+    let new = &lines.hashes;
+    let head = new.iter().zip(base).take_while(|(a, b)| a == b).count();
+    let max_tail = new.len().min(base.len()) - head;
+    let tail = new
+        .iter()
+        .rev()
+        .zip(base.iter().rev())
+        .take(max_tail)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut old: Vec<u64> = base[head..base.len() - tail].to_vec();
+    old.sort_unstable();
+    let start_of = |i: usize| if i == 0 { 0 } else { lines.ends[i - 1] };
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for (i, h) in new.iter().enumerate().take(new.len() - tail).skip(head) {
+        if old.binary_search(h).is_ok() {
+            continue;
+        }
+        let first = i.saturating_sub(CONTEXT_LINES);
+        let last = (i + CONTEXT_LINES).min(new.len() - 1);
+        let r = start_of(first)..lines.ends[last];
+        match out.last_mut() {
+            Some(prev) if r.start <= prev.end => prev.end = prev.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    let changed: usize = out.iter().map(|r| r.len()).sum();
+    (changed * 4 < len * 3).then_some(out)
 }
 
 /// Walks `tree` and records blobs never seen before. Trees already seen
 /// hold only blobs already seen, so each tree and blob is visited once
 /// across the whole history.
+#[allow(clippy::too_many_arguments)]
 fn collect_new_blobs(
     repo: &Repository,
     tree: &git2::Tree<'_>,
     prefix: &str,
     commit: Oid,
-    seen: &mut HashSet<Oid>,
+    seen: &mut FastSet<Oid>,
+    last_at: &mut FastMap<String, Oid>,
     stats: &mut Stats,
     out: &mut dyn FnMut(FirstSeen),
 ) {
@@ -288,17 +371,89 @@ fn collect_new_blobs(
         match entry.filemode() {
             0o040000 => {
                 if let Ok(sub) = repo.find_tree(id) {
-                    collect_new_blobs(repo, &sub, &path, commit, seen, stats, out);
+                    collect_new_blobs(repo, &sub, &path, commit, seen, last_at, stats, out);
                 }
             }
             0o160000 => stats.skip_reason("submodule", path),
             0o120000 => stats.skip_reason("symlink", path),
-            _ => out(FirstSeen {
-                blob: id,
-                path,
-                commit,
-            }),
+            _ => {
+                let base = last_at.insert(path.clone(), id);
+                out(FirstSeen {
+                    blob: id,
+                    path,
+                    commit,
+                    base,
+                })
+            }
         }
+    }
+}
+
+/// The blob scanners' shared state.
+struct BlobWork<'s> {
+    scanner: &'s Scanner,
+    rx: std::sync::Mutex<std::sync::mpsc::Receiver<Vec<(usize, FirstSeen)>>>,
+    /// The lines of scanned blobs, until their next version at the same
+    /// path takes them (see `changed_regions`).
+    versions: std::sync::Mutex<FastMap<Oid, Vec<u64>>>,
+    keys: foldhash::quality::RandomState,
+}
+
+impl BlobWork<'_> {
+    /// Scans batches of blobs until the channel closes: the findings, each
+    /// with the index of its blob in walk order.
+    fn run(&self, repo: &Repository) -> (Vec<(usize, Finding)>, Stats) {
+        let mut stats = Stats::default();
+        let mut found_all = Vec::new();
+        loop {
+            let next = match self.rx.lock() {
+                Ok(r) => r.recv(),
+                Err(_) => break,
+            };
+            let Ok(batch) = next else { break };
+            for (i, b) in batch {
+                let Ok(blob) = repo.find_blob(b.blob) else {
+                    stats.skip_reason("unreadable", b.path);
+                    continue;
+                };
+                let content = blob.content();
+                if content.starts_with(LFS_POINTER) {
+                    stats.skip_reason("lfs_pointer", b.path);
+                    continue;
+                }
+                let lines =
+                    (content.len() >= INCREMENTAL_MIN).then(|| lines_of(content, &self.keys));
+                let base = match (&lines, b.base) {
+                    (Some(_), Some(base)) => {
+                        self.versions.lock().ok().and_then(|mut v| v.remove(&base))
+                    }
+                    _ => None,
+                };
+                let regions = match (&lines, base) {
+                    (Some(lines), Some(base)) => changed_regions(lines, &base, content.len()),
+                    _ => None,
+                };
+                let Some(found) =
+                    self.scanner
+                        .scan_bytes_in(&b.path, content, regions.as_deref(), &mut stats)
+                else {
+                    continue;
+                };
+                for mut f in found {
+                    f.commit = Some(b.commit.to_string());
+                    found_all.push((i, f));
+                }
+                // Every line of this blob is covered now: the next version
+                // at its path scans only what is new.
+                if let Some(mut lines) = lines {
+                    lines.hashes.shrink_to_fit();
+                    if let Ok(mut v) = self.versions.lock() {
+                        v.insert(b.blob, lines.hashes);
+                    }
+                }
+            }
+        }
+        (found_all, stats)
     }
 }
 
@@ -334,51 +489,40 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
         None
     };
     let mut stats = Stats::default();
-    // The tree walk (one thread) feeds the blob scanners (every core) as it
-    // goes; each scanner has its own repository handle (libgit2 handles are
-    // not shared across threads).
+    // The tree walk (this thread) feeds the blob scanners (one thread per
+    // other core) as it goes, then scans too; each thread has its own
+    // repository handle (libgit2 handles are not shared across threads).
+    // The walk is the critical path: a scanner per core would slow it down.
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(16);
     let git_dir = repo.path().to_path_buf();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, FirstSeen)>(4096);
-    let rx = std::sync::Mutex::new(rx);
+    // Blobs travel in batches: a message per blob costs a wake-up per blob.
+    // The queue is deep (4,096 batches) so the walk never waits for the
+    // scanners: it is the critical path.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, FirstSeen)>>(4096);
+    let work = BlobWork {
+        scanner,
+        rx: std::sync::Mutex::new(rx),
+        versions: Default::default(),
+        keys: foldhash::quality::RandomState::default(),
+    };
     let results: Vec<(Vec<(usize, Finding)>, Stats)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
+        let handles: Vec<_> = (1..threads.max(2))
             .map(|_| {
                 let git_dir = git_dir.clone();
-                let rx = &rx;
-                scope.spawn(move || {
-                    let mut stats = Stats::default();
-                    let mut found = Vec::new();
-                    let repo = Repository::open(&git_dir).ok();
-                    loop {
-                        let next = match rx.lock() {
-                            Ok(r) => r.recv(),
-                            Err(_) => break,
-                        };
-                        let Ok((i, b)) = next else { break };
-                        let blob = repo.as_ref().and_then(|r| r.find_blob(b.blob).ok());
-                        match blob {
-                            Some(blob) if blob.content().starts_with(LFS_POINTER) => {
-                                stats.skip_reason("lfs_pointer", b.path);
-                            }
-                            Some(blob) => {
-                                for mut f in scanner.scan_bytes(&b.path, blob.content(), &mut stats)
-                                {
-                                    f.commit = Some(b.commit.to_string());
-                                    found.push((i, f));
-                                }
-                            }
-                            None => stats.skip_reason("unreadable", b.path),
-                        }
-                    }
-                    (found, stats)
+                let work = &work;
+                scope.spawn(move || match Repository::open(&git_dir) {
+                    Ok(repo) => work.run(&repo),
+                    Err(_) => (Vec::new(), Stats::default()),
                 })
             })
             .collect();
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
+        let mut last_at = FastMap::default();
         let mut n = 0usize;
+        const BATCH: usize = 32;
+        let mut batch = Vec::with_capacity(BATCH);
         for oid in &oids {
             if let Some(b) = &bar {
                 b.inc(1);
@@ -389,17 +533,35 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
             let Ok(tree) = commit.tree() else { continue };
             if seen.insert(tree.id()) {
                 let mut send = |fs: FirstSeen| {
-                    let _ = tx.send((n, fs));
+                    batch.push((n, fs));
                     n += 1;
+                    if batch.len() == BATCH {
+                        let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                    }
                 };
-                collect_new_blobs(&repo, &tree, "", *oid, &mut seen, &mut stats, &mut send);
+                collect_new_blobs(
+                    &repo,
+                    &tree,
+                    "",
+                    *oid,
+                    &mut seen,
+                    &mut last_at,
+                    &mut stats,
+                    &mut send,
+                );
             }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
         }
         drop(tx);
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        // The walk is done: this thread scans what is left, too.
+        let mut results = vec![work.run(&repo)];
+        results.extend(handles.into_iter().filter_map(|h| h.join().ok()));
+        results
     });
     let mut all: Vec<(usize, Finding)> = Vec::new();
     for (found, st) in results {
@@ -416,4 +578,76 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
         .filter(|f| reported.insert(format!("{}\0{}", f.rule, f.key)))
         .collect();
     Ok((out, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions(old: &str, new: &str) -> Option<Vec<String>> {
+        let keys = foldhash::quality::RandomState::default();
+        let base = lines_of(old.as_bytes(), &keys).hashes;
+        let lines = lines_of(new.as_bytes(), &keys);
+        changed_regions(&lines, &base, new.len())
+            .map(|rs| rs.into_iter().map(|r| new[r].to_string()).collect())
+    }
+
+    fn numbered(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("line {i}\n")).collect()
+    }
+
+    #[test]
+    fn a_changed_line_is_scanned_with_its_context() {
+        let old = numbered(40);
+        let mut new = old.clone();
+        new[20] = "changed\n".into();
+        let got = regions(&old.concat(), &new.concat()).unwrap();
+        assert_eq!(got, vec![new[17..24].concat()]);
+    }
+
+    #[test]
+    fn changes_far_apart_are_separate_regions_and_close_ones_merge() {
+        let old = numbered(60);
+        let mut new = old.clone();
+        new[5] = "a\n".into();
+        new[9] = "b\n".into();
+        new[40] = "c\n".into();
+        let got = regions(&old.concat(), &new.concat()).unwrap();
+        assert_eq!(got, vec![new[2..13].concat(), new[37..44].concat()]);
+    }
+
+    #[test]
+    fn moved_lines_are_not_new_but_deleted_ones_leave_nothing() {
+        let old = numbered(40);
+        let mut new = old.clone();
+        let moved = new.remove(30);
+        new.insert(3, moved);
+        assert_eq!(
+            regions(&old.concat(), &new.concat()).unwrap(),
+            Vec::<String>::new()
+        );
+        let mut shorter = old.clone();
+        shorter.drain(10..15);
+        assert_eq!(
+            regions(&old.concat(), &shorter.concat()).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn first_and_last_lines_and_a_missing_final_newline() {
+        let old = numbered(30).concat();
+        let new = format!("new first\n{}new last", old);
+        let got = regions(&old, &new).unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(got[0].starts_with("new first\nline 0\n"));
+        assert!(got[1].ends_with("line 29\nnew last"));
+    }
+
+    #[test]
+    fn a_mostly_new_blob_is_scanned_whole() {
+        let old = numbered(20).concat();
+        let new: String = (0..20).map(|i| format!("other {i}\n")).collect();
+        assert_eq!(regions(&old, &new), None);
+    }
 }

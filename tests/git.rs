@@ -240,6 +240,94 @@ fn history_scans_every_blob_once_and_attributes_the_introducing_commit() {
     );
 }
 
+/// A synthetic PEM body: `lines` lines of 64 base64 characters from a
+/// fixed pseudo-random sequence (no real key is in this file).
+fn pem_body(seed: u64, lines: usize) -> Vec<String> {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut x = seed;
+    (0..lines)
+        .map(|_| {
+            (0..64)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    B64[(x >> 58) as usize] as char
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn source_lines(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("    let value_{i} = compute(\"input {i}\", {i});"))
+        .collect()
+}
+
+/// Later versions of a file are scanned where they changed (with context),
+/// and a change inside a multi-line key block is a new key: what a
+/// whole-blob scan of every version reports, each at the commit that
+/// introduced it.
+#[test]
+fn history_scans_what_each_version_changed() {
+    let dir = repo();
+    let d = dir.path();
+    let mut lines = source_lines(200);
+    lines[10] = format!("    let api = \"{}\";", token(5));
+    let key_at = 150;
+    let begin = "-----BEGIN RSA PRIVATE KEY-----".to_string();
+    let end = "-----END RSA PRIVATE KEY-----".to_string();
+    let mut key = vec![begin.clone()];
+    key.extend(pem_body(1, 12));
+    key.push(end.clone());
+    lines.splice(key_at..key_at, key);
+    write(d, "src/main.rs", &(lines.join("\n") + "\n"));
+    let first = commit(d, "a big file with a token and a key");
+    // An edit far from both: nothing new.
+    lines.insert(100, "    log(\"progress\");".into());
+    write(d, "src/main.rs", &(lines.join("\n") + "\n"));
+    commit(d, "a clean edit");
+    // A new token in the middle.
+    lines.insert(60, format!("    let backup = \"{}\";", token(6)));
+    write(d, "src/main.rs", &(lines.join("\n") + "\n"));
+    let second = commit(d, "a second token");
+    // One line inside the key block changes: a different key, whose
+    // BEGIN line is far from the change.
+    let inside = lines.iter().position(|l| *l == begin).unwrap() + 8;
+    lines[inside] = pem_body(2, 1).remove(0);
+    write(d, "src/main.rs", &(lines.join("\n") + "\n"));
+    let rekeyed = commit(d, "a changed key");
+
+    let run = keyledger(
+        &[
+            "check",
+            ".",
+            "--history",
+            "--no-inventory",
+            "--format",
+            "json",
+        ],
+        d,
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let f = findings(&run);
+    let at = |commit: &str, detector_word: &str| -> Vec<u64> {
+        f.iter()
+            .filter(|x| {
+                x["commit"] == commit && x["message"].as_str().unwrap().contains(detector_word)
+            })
+            .map(|x| x["line"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(at(&first, "GitHub"), vec![11], "{f:#?}");
+    assert_eq!(at(&first, "RSA private key").len(), 1, "{f:#?}");
+    assert_eq!(at(&second, "GitHub"), vec![61], "{f:#?}");
+    assert_eq!(at(&rekeyed, "RSA private key").len(), 1, "{f:#?}");
+    assert_eq!(f.len(), 4, "nothing else, nothing twice: {f:#?}");
+    assert!(!run.stdout.contains(&token(6)) && !run.stdout.contains(&pem_body(2, 1)[0]));
+}
+
 #[test]
 fn not_a_repository_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();

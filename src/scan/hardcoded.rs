@@ -59,19 +59,34 @@ impl Hardcoded {
     }
 
     pub fn find(&self, path: &str, text: &str) -> Vec<Assignment> {
-        self.scan(path, text, &mut Vec::new())
+        self.scan(
+            path,
+            text,
+            std::slice::from_ref(&(0..text.len())),
+            &mut Vec::new(),
+        )
     }
 
     /// One pass for both: literal assignments, and (into `mentioned`) the
-    /// names that occur as whole words.
-    pub fn scan(&self, path: &str, text: &str, mentioned: &mut Vec<String>) -> Vec<Assignment> {
+    /// names that occur as whole words, where the name starts inside
+    /// `regions` (byte ranges of `text`).
+    pub fn scan(
+        &self,
+        path: &str,
+        text: &str,
+        regions: &[std::ops::Range<usize>],
+        mentioned: &mut Vec<String>,
+    ) -> Vec<Assignment> {
         let Some(ac) = &self.ac else {
             return Vec::new();
         };
         let b = text.as_bytes();
         let bare_ok = bare_values_are_literals(path);
         let mut out = Vec::new();
-        for m in ac.find_iter(text) {
+        let found = regions
+            .iter()
+            .flat_map(|r| ac.find_iter(aho_corasick::Input::new(text).range(r.clone())));
+        for m in found {
             let (s, e) = (m.start(), m.end());
             if (s > 0 && ident(b[s - 1])) || (e < b.len() && ident(b[e])) {
                 continue;

@@ -11,6 +11,7 @@ pub mod hardcoded;
 pub mod pii;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -276,20 +277,36 @@ impl Scanner {
 
     /// Scans one file's bytes; `path` is relative with `/` separators.
     pub fn scan_bytes(&self, path: &str, bytes: &[u8], stats: &mut Stats) -> Vec<Finding> {
+        self.scan_bytes_in(path, bytes, None, stats)
+            .unwrap_or_default()
+    }
+
+    /// Scans one file's bytes, or only `regions` of them (byte ranges that
+    /// start and end on line boundaries; the rest of the file is context):
+    /// credentials, inventoried values and hardcoded names are looked for
+    /// where they start inside a region; the file-wide checks (client
+    /// exposure, PII in log calls) read the whole file. `None` when the file
+    /// is not scanned at all (allow-listed, too large, binary).
+    pub fn scan_bytes_in(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        regions: Option<&[Range<usize>]>,
+        stats: &mut Stats,
+    ) -> Option<Vec<Finding>> {
         if self.allow.is_match(path) {
             stats.skip(Skip::AllowListed, path.to_string());
-            return Vec::new();
+            return None;
         }
         if bytes.len() as u64 > self.max_file_size {
             stats.skip(Skip::TooLarge, path.to_string());
-            return Vec::new();
+            return None;
         }
         if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
             stats.skip(Skip::Binary, path.to_string());
-            return Vec::new();
+            return None;
         }
         stats.files += 1;
-        stats.bytes += bytes.len() as u64;
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => std::borrow::Cow::Borrowed(t),
             Err(_) => {
@@ -297,14 +314,42 @@ impl Scanner {
                 String::from_utf8_lossy(bytes)
             }
         };
-        self.scan_text(path, &text, stats)
+        // Replacement characters move offsets: a lossy file is scanned whole.
+        let whole = 0..text.len();
+        let regions = match regions {
+            Some(r)
+                if matches!(text, std::borrow::Cow::Borrowed(_))
+                    && r.iter().all(|r| {
+                        r.start <= r.end
+                            && text.is_char_boundary(r.start)
+                            && text.is_char_boundary(r.end)
+                    }) =>
+            {
+                r
+            }
+            _ => std::slice::from_ref(&whole),
+        };
+        stats.bytes += regions.iter().map(|r| r.len() as u64).sum::<u64>();
+        Some(self.scan_text(path, &text, regions, stats))
     }
 
-    fn scan_text(&self, path: &str, text: &str, stats: &mut Stats) -> Vec<Finding> {
+    fn scan_text(
+        &self,
+        path: &str,
+        text: &str,
+        regions: &[Range<usize>],
+        stats: &mut Stats,
+    ) -> Vec<Finding> {
         let mut hits: Vec<Hit> = Vec::new();
         let value_key = |v: &str| blake3::hash(v.as_bytes()).to_hex()[..16].to_string();
 
-        for (s, e, name) in self.fingerprints.find(text) {
+        let fingerprinted = regions.iter().flat_map(|r| {
+            self.fingerprints
+                .find(&text[r.clone()])
+                .into_iter()
+                .map(move |(s, e, name)| (r.start + s, r.start + e, name))
+        });
+        for (s, e, name) in fingerprinted {
             hits.push(Hit {
                 rule: leaked_value::RULE.id,
                 severity: leaked_value::RULE.severity,
@@ -329,7 +374,7 @@ impl Scanner {
         }
         if !own {
             let mut mentioned = Vec::new();
-            let assignments = self.hardcoded.scan(path, text, &mut mentioned);
+            let assignments = self.hardcoded.scan(path, text, regions, &mut mentioned);
             // Prose (runbooks, READMEs) naming a secret is not a use.
             let prose = [".md", ".markdown", ".txt", ".rst", ".adoc"]
                 .iter()
@@ -364,7 +409,7 @@ impl Scanner {
             }
         }
         if !is_lock_file(path) {
-            for m in self.detectors.find(text) {
+            for m in self.detectors.find_in(text, regions) {
                 let value = &text[m.start..m.end];
                 if is_public_value(value) {
                     continue;
