@@ -343,50 +343,77 @@ fn changed_regions(lines: &Lines, base: &[u64], len: usize) -> Option<Vec<Range<
     (changed * 4 < len * 3).then_some(out)
 }
 
-/// Walks `tree` and records blobs never seen before. Trees already seen
-/// hold only blobs already seen, so each tree and blob is visited once
-/// across the whole history.
-#[allow(clippy::too_many_arguments)]
-fn collect_new_blobs(
-    repo: &Repository,
-    tree: &git2::Tree<'_>,
-    prefix: &str,
-    commit: Oid,
-    seen: &mut FastSet<Oid>,
-    last_at: &mut FastMap<String, Oid>,
-    stats: &mut Stats,
-    out: &mut dyn FnMut(FirstSeen),
-) {
-    for entry in tree.iter() {
-        let id = entry.id();
-        if !seen.insert(id) {
-            continue;
-        }
-        let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = if prefix.is_empty() {
-            name.into_owned()
-        } else {
-            format!("{prefix}/{name}")
+/// The walk over every commit's tree, each tree and blob visited once.
+struct TreeWalk<'f> {
+    seen: FastSet<Oid>,
+    /// The last blob seen at each path: the next one there is its new
+    /// version.
+    last_at: FastMap<String, Oid>,
+    stats: Stats,
+    found: &'f mut dyn FnMut(FirstSeen),
+}
+
+impl TreeWalk<'_> {
+    /// Records the blobs of tree `id` (at `prefix`) never seen before.
+    /// Trees already seen hold only blobs already seen, so each tree and
+    /// blob is read once across the whole history. Tree objects are parsed
+    /// here (`mode SP name NUL id`): a `git_tree` per tree costs more than
+    /// reading it.
+    fn tree(&mut self, odb: &git2::Odb<'_>, id: Oid, prefix: &str, commit: Oid) {
+        let Ok(obj) = odb.read(id) else {
+            self.stats.skip_reason("unreadable", prefix.to_string());
+            return;
         };
-        match entry.filemode() {
-            0o040000 => {
-                if let Ok(sub) = repo.find_tree(id) {
-                    collect_new_blobs(repo, &sub, &path, commit, seen, last_at, stats, out);
-                }
+        let data = obj.data();
+        let mut i = 0;
+        while i < data.len() {
+            let entry = parse_entry(&data[i..]);
+            let Some((mode, name, oid, len)) = entry else {
+                self.stats.skip_reason("unreadable", prefix.to_string());
+                return;
+            };
+            i += len;
+            if !self.seen.insert(oid) {
+                continue;
             }
-            0o160000 => stats.skip_reason("submodule", path),
-            0o120000 => stats.skip_reason("symlink", path),
-            _ => {
-                let base = last_at.insert(path.clone(), id);
-                out(FirstSeen {
-                    blob: id,
-                    path,
-                    commit,
-                    base,
-                })
+            let name = String::from_utf8_lossy(name);
+            let path = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            match mode {
+                0o040000 => self.tree(odb, oid, &path, commit),
+                0o160000 => self.stats.skip_reason("submodule", path),
+                0o120000 => self.stats.skip_reason("symlink", path),
+                _ => {
+                    let base = self.last_at.insert(path.clone(), oid);
+                    (self.found)(FirstSeen {
+                        blob: oid,
+                        path,
+                        commit,
+                        base,
+                    })
+                }
             }
         }
     }
+}
+
+/// One entry of a raw tree object: its mode, name, id and length.
+fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Oid, usize)> {
+    const ID: usize = 20;
+    let sp = memchr::memchr(b' ', data)?;
+    let mut mode = 0u32;
+    for &c in &data[..sp] {
+        if !(b'0'..=b'7').contains(&c) {
+            return None;
+        }
+        mode = mode.checked_mul(8)?.checked_add(u32::from(c - b'0'))?;
+    }
+    let nul = sp + 1 + memchr::memchr(0, &data[sp + 1..])?;
+    let id = Oid::from_bytes(data.get(nul + 1..nul + 1 + ID)?).ok()?;
+    Some((mode, &data[sp + 1..nul], id, nul + 1 + ID))
 }
 
 /// The blob scanners' shared state.
@@ -518,38 +545,36 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
                 })
             })
             .collect();
-        let mut seen = FastSet::default();
-        let mut last_at = FastMap::default();
         let mut n = 0usize;
         const BATCH: usize = 32;
         let mut batch = Vec::with_capacity(BATCH);
-        for oid in &oids {
-            if let Some(b) = &bar {
-                b.inc(1);
+        let mut send = |fs: FirstSeen| {
+            batch.push((n, fs));
+            n += 1;
+            if batch.len() == BATCH {
+                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
             }
-            let Ok(commit) = repo.find_commit(*oid) else {
-                continue;
+        };
+        if let Ok(odb) = repo.odb() {
+            let mut walk = TreeWalk {
+                seen: FastSet::default(),
+                last_at: FastMap::default(),
+                stats: Stats::default(),
+                found: &mut send,
             };
-            let Ok(tree) = commit.tree() else { continue };
-            if seen.insert(tree.id()) {
-                let mut send = |fs: FirstSeen| {
-                    batch.push((n, fs));
-                    n += 1;
-                    if batch.len() == BATCH {
-                        let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-                    }
+            for oid in &oids {
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                let Ok(commit) = repo.find_commit(*oid) else {
+                    continue;
                 };
-                collect_new_blobs(
-                    &repo,
-                    &tree,
-                    "",
-                    *oid,
-                    &mut seen,
-                    &mut last_at,
-                    &mut stats,
-                    &mut send,
-                );
+                let tree = commit.tree_id();
+                if walk.seen.insert(tree) {
+                    walk.tree(&odb, tree, "", *oid);
+                }
             }
+            stats.merge_from(std::mem::take(&mut walk.stats));
         }
         if !batch.is_empty() {
             let _ = tx.send(batch);
