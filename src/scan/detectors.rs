@@ -248,6 +248,11 @@ impl Detectors {
         let mut spans: Vec<Vec<Range<usize>>> = Vec::new();
         for r in regions {
             let input = aho_corasick::Input::new(b).range(r.clone());
+            // The keyword's line and the lines around it, for the last
+            // keyword: the next one is often on the same line, and finding
+            // a long line's ends again for each keyword on it would cost
+            // the line's length each time.
+            let mut last_line: Option<(Range<usize>, Range<usize>)> = None;
             for m in self.prefilter.find_overlapping_iter(input) {
                 let i = self.owner[m.pattern().as_usize()];
                 if partial && self.rules[i].multiline {
@@ -259,7 +264,16 @@ impl Detectors {
                 let span = if self.rules[i].multiline {
                     r.clone()
                 } else {
-                    around_lines(b, m.start(), m.end(), r)
+                    match &last_line {
+                        Some((line, around)) if line.start <= m.start() && m.end() <= line.end => {
+                            around.clone()
+                        }
+                        _ => {
+                            let (line, around) = keyword_lines(b, m.start(), m.end(), r);
+                            last_line = Some((line, around.clone()));
+                            around
+                        }
+                    }
                 };
                 let v = &mut spans[i];
                 match v.last_mut() {
@@ -351,7 +365,7 @@ impl Detectors {
         for (finder, rules) in &self.anchors {
             for at in finder.find_iter(b) {
                 // The match starts on the anchor's line or the line before.
-                let lines = around_lines(b, at, at, &whole);
+                let (_, lines) = keyword_lines(b, at, at, &whole);
                 let Some(hay) = text.get(..b.len().min(lines.start + MAX_BLOCK)) else {
                     continue;
                 };
@@ -404,9 +418,14 @@ impl Detectors {
     }
 }
 
-/// The lines around a keyword at `s..e`: the line before its first line,
-/// through the line after its last line, within `region`.
-fn around_lines(b: &[u8], s: usize, e: usize, region: &Range<usize>) -> Range<usize> {
+/// For a keyword at `s..e` within `region`: its line(s), and the lines
+/// around them (the line before through the line after).
+fn keyword_lines(
+    b: &[u8],
+    s: usize,
+    e: usize,
+    region: &Range<usize>,
+) -> (Range<usize>, Range<usize>) {
     let line_start = |at: usize| {
         memchr::memrchr(b'\n', &b[region.start..at]).map_or(region.start, |i| region.start + i + 1)
     };
@@ -424,7 +443,7 @@ fn around_lines(b: &[u8], s: usize, e: usize, region: &Range<usize>) -> Range<us
     } else {
         last
     };
-    start..end
+    (first..last, start..end)
 }
 
 #[cfg(test)]
