@@ -450,14 +450,13 @@ impl BlobWork<'_> {
                 }
                 let lines =
                     (content.len() >= INCREMENTAL_MIN).then(|| lines_of(content, &self.keys));
-                let base = match (&lines, b.base) {
-                    (Some(_), Some(base)) => {
-                        self.versions.lock().ok().and_then(|mut v| v.remove(&base))
-                    }
-                    _ => None,
-                };
-                let regions = match (&lines, base) {
-                    (Some(lines), Some(base)) => changed_regions(lines, &base, content.len()),
+                let regions = match (&lines, b.base) {
+                    (Some(lines), Some(base)) => self
+                        .versions
+                        .lock()
+                        .ok()
+                        .and_then(|mut v| v.remove(&base))
+                        .and_then(|base| changed_regions(lines, &base, content.len())),
                     _ => None,
                 };
                 let Some(found) =

@@ -58,6 +58,21 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
+/// `keyledger check --history` (no inventory) on the repository at `d`.
+fn history(d: &Path, format: &str) -> Run {
+    keyledger(
+        &[
+            "check",
+            ".",
+            "--history",
+            "--no-inventory",
+            "--format",
+            format,
+        ],
+        d,
+    )
+}
+
 fn findings(run: &Run) -> Vec<serde_json::Value> {
     run.json()["findings"].as_array().unwrap().clone()
 }
@@ -189,17 +204,7 @@ fn history_scans_every_blob_once_and_attributes_the_introducing_commit() {
     // Detached HEAD.
     git(d, &["checkout", "-q", "--detach", "HEAD~1"]);
 
-    let run = keyledger(
-        &[
-            "check",
-            ".",
-            "--history",
-            "--no-inventory",
-            "--format",
-            "json",
-        ],
-        d,
-    );
+    let run = history(d, "json");
     assert_eq!(run.code, 1, "{}", run.transcript());
     let doc = run.json();
     let f = findings(&run);
@@ -219,18 +224,7 @@ fn history_scans_every_blob_once_and_attributes_the_introducing_commit() {
     assert_eq!(skipped["lfs_pointer"][0], "big.psd");
     assert_eq!(skipped["binary"][0], "logo.bin");
     // SARIF and GitHub formats carry the same findings.
-    let sarif = keyledger(
-        &[
-            "check",
-            ".",
-            "--history",
-            "--no-inventory",
-            "--format",
-            "sarif",
-        ],
-        d,
-    )
-    .json();
+    let sarif = history(d, "sarif").json();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
     assert_eq!(
         sarif["runs"][0]["results"][0]["properties"]["commit"]
@@ -299,17 +293,7 @@ fn history_scans_what_each_version_changed() {
     write(d, "src/main.rs", &(lines.join("\n") + "\n"));
     let rekeyed = commit(d, "a changed key");
 
-    let run = keyledger(
-        &[
-            "check",
-            ".",
-            "--history",
-            "--no-inventory",
-            "--format",
-            "json",
-        ],
-        d,
-    );
+    let run = history(d, "json");
     assert_eq!(run.code, 1, "{}", run.transcript());
     let f = findings(&run);
     let at = |commit: &str, detector_word: &str| -> Vec<u64> {

@@ -228,7 +228,6 @@ impl Detectors {
         self.known.contains(v)
     }
 
-    /// Every reported match in `text`.
     /// Credentials in `text`.
     pub fn find<'d>(&'d self, text: &str) -> Vec<Match<'d>> {
         self.find_in(text, std::slice::from_ref(&(0..text.len())))
@@ -315,13 +314,7 @@ impl Detectors {
                     while at < hay.len() && !hay.is_char_boundary(at) {
                         at += 1;
                     }
-                    let Some(m) = caps
-                        .name("secret")
-                        .or_else(|| caps.get(1))
-                        .or_else(|| caps.get(0))
-                    else {
-                        continue;
-                    };
+                    let Some(m) = secret_of(&caps) else { continue };
                     if self.accepts(d, m.as_str()) {
                         out.push(Match {
                             detector: d,
@@ -375,12 +368,7 @@ impl Detectors {
                     let Some(caps) = re.captures_at(hay, lines.start) else {
                         continue;
                     };
-                    let (Some(all), Some(m)) = (
-                        caps.get(0),
-                        caps.name("secret")
-                            .or_else(|| caps.get(1))
-                            .or_else(|| caps.get(0)),
-                    ) else {
+                    let (Some(all), Some(m)) = (caps.get(0), secret_of(&caps)) else {
                         continue;
                     };
                     if all.start() < lines.end
@@ -416,6 +404,14 @@ impl Detectors {
             }
         }
     }
+}
+
+/// The secret in a match: group `secret`, else group 1, else the whole
+/// match.
+fn secret_of<'h>(caps: &regex::Captures<'h>) -> Option<regex::Match<'h>> {
+    caps.name("secret")
+        .or_else(|| caps.get(1))
+        .or_else(|| caps.get(0))
 }
 
 /// For a keyword at `s..e` within `region`: its line(s), and the lines
@@ -461,21 +457,10 @@ mod tests {
         for (d, _) in ds.rules.iter().zip(&hit).filter(|(_, h)| **h) {
             let Some(re) = d.regex() else { continue };
             for caps in re.captures_iter(text) {
-                let Some(m) = caps
-                    .name("secret")
-                    .or_else(|| caps.get(1))
-                    .or_else(|| caps.get(0))
-                else {
-                    continue;
-                };
-                let v = m.as_str();
-                if ds.known.contains(v)
-                    || is_placeholder(v)
-                    || d.entropy.is_some_and(|f| entropy(v) < f)
-                {
-                    continue;
+                let Some(m) = secret_of(&caps) else { continue };
+                if ds.accepts(d, m.as_str()) {
+                    out.push((d.id.as_str(), m.start(), m.end()));
                 }
-                out.push((d.id.as_str(), m.start(), m.end()));
             }
         }
         out.sort();
