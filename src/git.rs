@@ -16,6 +16,7 @@ use libz_rs_sys as _;
 
 use crate::diag::{Diag, Fatal};
 use crate::finding::Finding;
+use crate::pack::{self, Inflater, Packs};
 use crate::scan::{Scanner, Stats};
 
 /// Which content a check scans.
@@ -343,8 +344,36 @@ fn changed_regions(lines: &Lines, base: &[u64], len: usize) -> Option<Vec<Range<
     (changed * 4 < len * 3).then_some(out)
 }
 
+/// Object `id`, which must be of `kind`: from the pack reader, else
+/// through libgit2 (a loose object, or one the reader leaves to libgit2).
+fn read_object(
+    packs: &Packs,
+    z: &mut Inflater,
+    odb: &git2::Odb<'_>,
+    id: Oid,
+    kind: pack::Kind,
+) -> Option<pack::Data> {
+    if let Some((k, data)) = packs.read(id.as_bytes(), z) {
+        return (k == kind).then_some(data);
+    }
+    let obj = odb.read(id).ok()?;
+    let k = match obj.kind() {
+        git2::ObjectType::Tree => pack::Kind::Tree,
+        git2::ObjectType::Blob => pack::Kind::Blob,
+        _ => return None,
+    };
+    (k == kind).then(|| obj.data().into())
+}
+
+/// At most this much resolved pack data is kept for deltas still to come.
+/// On the benchmark history, 8 MiB already gives one inflate per object:
+/// a base is dropped once its last delta is applied.
+const PACK_CACHE: usize = 32 << 20;
+
 /// The walk over every commit's tree, each tree and blob visited once.
 struct TreeWalk<'f> {
+    packs: &'f Packs,
+    z: Inflater,
     seen: FastSet<Oid>,
     /// The last blob seen at each path: the next one there is its new
     /// version.
@@ -360,11 +389,10 @@ impl TreeWalk<'_> {
     /// here (`mode SP name NUL id`): a `git_tree` per tree costs more than
     /// reading it.
     fn tree(&mut self, odb: &git2::Odb<'_>, id: Oid, prefix: &str, commit: Oid) {
-        let Ok(obj) = odb.read(id) else {
+        let Some(data) = read_object(self.packs, &mut self.z, odb, id, pack::Kind::Tree) else {
             self.stats.skip_reason("unreadable", prefix.to_string());
             return;
         };
-        let data = obj.data();
         let mut i = 0;
         while i < data.len() {
             let entry = parse_entry(&data[i..]);
@@ -419,6 +447,7 @@ fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Oid, usize)> {
 /// The blob scanners' shared state.
 struct BlobWork<'s> {
     scanner: &'s Scanner,
+    packs: &'s Packs,
     rx: std::sync::Mutex<std::sync::mpsc::Receiver<Vec<(usize, FirstSeen)>>>,
     /// The lines of scanned blobs, until their next version at the same
     /// path takes them (see `changed_regions`).
@@ -432,6 +461,10 @@ impl BlobWork<'_> {
     fn run(&self, repo: &Repository) -> (Vec<(usize, Finding)>, Stats) {
         let mut stats = Stats::default();
         let mut found_all = Vec::new();
+        let Ok(odb) = repo.odb() else {
+            return (found_all, stats);
+        };
+        let mut z = Inflater::default();
         loop {
             let next = match self.rx.lock() {
                 Ok(r) => r.recv(),
@@ -439,11 +472,12 @@ impl BlobWork<'_> {
             };
             let Ok(batch) = next else { break };
             for (i, b) in batch {
-                let Ok(blob) = repo.find_blob(b.blob) else {
+                let Some(blob) = read_object(self.packs, &mut z, &odb, b.blob, pack::Kind::Blob)
+                else {
                     stats.skip_reason("unreadable", b.path);
                     continue;
                 };
-                let content = blob.content();
+                let content = &blob[..];
                 if content.starts_with(LFS_POINTER) {
                     stats.skip_reason("lfs_pointer", b.path);
                     continue;
@@ -527,8 +561,10 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
     // The queue is deep (4,096 batches) so the walk never waits for the
     // scanners: it is the critical path.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, FirstSeen)>>(4096);
+    let packs = Packs::open(&repo.commondir().join("objects"), PACK_CACHE);
     let work = BlobWork {
         scanner,
+        packs: &packs,
         rx: std::sync::Mutex::new(rx),
         versions: Default::default(),
         keys: foldhash::quality::RandomState::default(),
@@ -556,6 +592,8 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
         };
         if let Ok(odb) = repo.odb() {
             let mut walk = TreeWalk {
+                packs: &packs,
+                z: Inflater::default(),
                 seen: FastSet::default(),
                 last_at: FastMap::default(),
                 stats: Stats::default(),

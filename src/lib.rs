@@ -18,6 +18,7 @@ pub mod git;
 pub mod init;
 pub mod inventory;
 pub mod node;
+pub mod pack;
 pub mod policy;
 pub mod render;
 pub mod report;

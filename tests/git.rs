@@ -323,3 +323,249 @@ fn not_a_repository_is_exit_2() {
         run.stderr
     );
 }
+
+/// A history of one file's many versions (deltas in a pack), a token
+/// planted in a middle version, a key in another file, a rename.
+fn versioned_history(d: &Path) {
+    let mut lines = source_lines(300);
+    for v in 0..40 {
+        lines[(v * 7) % 300] = format!("    let edited_{v} = compute(\"edit {v}\", {v});");
+        if v == 17 {
+            lines.insert(150, format!("    let api = \"{}\";", token(7)));
+        }
+        if v == 25 {
+            let mut key = vec!["-----BEGIN RSA PRIVATE KEY-----".to_string()];
+            key.extend(pem_body(3, 12));
+            key.push("-----END RSA PRIVATE KEY-----".into());
+            write(d, "config/key.pem", &(key.join("\n") + "\n"));
+        }
+        if v == 30 {
+            git(d, &["mv", "config/key.pem", "config/old.pem"]);
+        }
+        write(d, "src/lib.rs", &(lines.join("\n") + "\n"));
+        commit(d, &format!("version {v}"));
+    }
+}
+
+/// What a history scan reports, without the parts that name the run.
+fn history_findings(d: &Path) -> Vec<String> {
+    let run = history(d, "json");
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    findings(&run)
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{} {}",
+                f["rule"], f["commit"], f["path"], f["line"], f["column"], f["message"]
+            )
+        })
+        .collect()
+}
+
+/// How many objects in the repository's packs are stored as deltas.
+fn packed_deltas(d: &Path) -> usize {
+    let packs: Vec<_> = std::fs::read_dir(d.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .collect();
+    packs
+        .iter()
+        .map(|idx| {
+            git(d, &["verify-pack", "-v", idx.to_str().unwrap()])
+                .lines()
+                // `id type size size-in-pack offset depth base-id`
+                .filter(|l| l.split_whitespace().count() == 7)
+                .count()
+        })
+        .sum()
+}
+
+/// Packed objects (offset deltas as git writes them, then id deltas) are
+/// read by keyledger's own pack reader: the findings are those of the same
+/// history read loose through libgit2.
+#[test]
+fn packed_history_reports_what_loose_history_reports() {
+    let dir = repo();
+    let d = dir.path();
+    versioned_history(d);
+    let loose = history_findings(d);
+    assert_eq!(loose.len(), 2, "{loose:#?}");
+
+    git(
+        d,
+        &[
+            "repack",
+            "-a",
+            "-d",
+            "-f",
+            "--depth=50",
+            "--window=50",
+            "-q",
+        ],
+    );
+    git(d, &["prune-packed"]);
+    assert!(packed_deltas(d) > 30, "the versions are deltas");
+    assert_eq!(history_findings(d), loose, "offset deltas");
+
+    git(
+        d,
+        &[
+            "-c",
+            "repack.useDeltaBaseOffset=false",
+            "repack",
+            "-a",
+            "-d",
+            "-f",
+            "-q",
+        ],
+    );
+    assert!(packed_deltas(d) > 30);
+    assert_eq!(history_findings(d), loose, "id deltas");
+
+    // New commits in a second pack, next to the first.
+    write(
+        d,
+        "src/new.rs",
+        &format!("const T: &str = \"{}\";\n", token(8)),
+    );
+    let newer = commit(d, "a token in a second pack");
+    git(d, &["repack", "-d", "-q"]);
+    let found = history_findings(d);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found.iter().any(|f| f.contains(&newer)), "{found:#?}");
+}
+
+/// The list of every object id in the repository.
+fn object_ids(d: &Path) -> Vec<git2::Oid> {
+    git(
+        d,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname)",
+        ],
+    )
+    .lines()
+    .map(|l| git2::Oid::from_str(l).unwrap())
+    .collect()
+}
+
+/// Every object keyledger's pack reader returns is the one libgit2 reads,
+/// byte for byte, whichever order the objects are read in.
+#[test]
+fn the_pack_reader_agrees_with_libgit2_on_every_object() {
+    use keyledger::pack::{Inflater, Kind, Packs};
+    let dir = repo();
+    let d = dir.path();
+    versioned_history(d);
+    git(
+        d,
+        &[
+            "repack",
+            "-a",
+            "-d",
+            "-f",
+            "--depth=50",
+            "--window=50",
+            "-q",
+        ],
+    );
+    git(d, &["prune-packed"]);
+    let repo = git2::Repository::open(d).unwrap();
+    let odb = repo.odb().unwrap();
+    let mut ids = object_ids(d);
+    assert!(ids.len() > 100);
+    for round in 0..3 {
+        // Pack order, its reverse, and a shuffle: the cache must not care.
+        match round {
+            1 => ids.reverse(),
+            2 => ids.sort_by_key(|id| id.as_bytes()[7]),
+            _ => {}
+        }
+        let packs = Packs::open(&d.join(".git/objects"), 1 << 20);
+        let mut z = Inflater::default();
+        for id in &ids {
+            let (kind, data) = packs.read(id.as_bytes(), &mut z).expect("in the pack");
+            let obj = odb.read(*id).unwrap();
+            let want = match obj.kind() {
+                git2::ObjectType::Commit => Kind::Commit,
+                git2::ObjectType::Tree => Kind::Tree,
+                git2::ObjectType::Blob => Kind::Blob,
+                _ => Kind::Tag,
+            };
+            assert_eq!(kind, want, "{id}");
+            assert!(
+                *data == *obj.data(),
+                "{id}: content differs (round {round})"
+            );
+        }
+    }
+    // Not in any pack: left to libgit2.
+    assert!(
+        Packs::open(&d.join(".git/objects"), 1 << 20)
+            .read(&[0xab; 20], &mut Inflater::default())
+            .is_none()
+    );
+}
+
+/// A damaged pack is never a panic: every object either reads as libgit2
+/// would or is left to libgit2 (`None`), and a history scan still ends.
+#[test]
+fn a_damaged_pack_is_never_a_panic() {
+    use keyledger::pack::{Inflater, Packs};
+    let dir = repo();
+    let d = dir.path();
+    versioned_history(d);
+    git(
+        d,
+        &[
+            "repack",
+            "-a",
+            "-d",
+            "-f",
+            "--depth=50",
+            "--window=50",
+            "-q",
+        ],
+    );
+    git(d, &["prune-packed"]);
+    let ids = object_ids(d);
+    let pack = std::fs::read_dir(d.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let original = std::fs::read(&pack).unwrap();
+    // The pack is read-only as git writes it.
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    let mut x = 0x9e3779b97f4a7c15u64;
+    for _ in 0..40 {
+        let mut bytes = original.clone();
+        for _ in 0..8 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            // Past the 12-byte header, before the trailing checksum.
+            let at = 12 + (x >> 33) as usize % (bytes.len() - 32);
+            bytes[at] ^= 1 << ((x >> 29) & 7);
+        }
+        std::fs::write(&pack, &bytes).unwrap();
+        let packs = Packs::open(&d.join(".git/objects"), 1 << 20);
+        let mut z = Inflater::default();
+        for id in &ids {
+            let _ = packs.read(id.as_bytes(), &mut z);
+        }
+    }
+    // A damaged blob (flipped bits in its compressed data) is reported
+    // unreadable by the scan, which ends normally.
+    let mut bytes = original.clone();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 64] {
+        *b ^= 0x55;
+    }
+    std::fs::write(&pack, &bytes).unwrap();
+    let run = history(d, "json");
+    assert!(run.code == 0 || run.code == 1, "{}", run.transcript());
+}
