@@ -11,6 +11,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::diag::{Diag, Fatal};
 use crate::envref::{self, Kind};
+use crate::scan::Stats;
 use crate::scan::exposure::Exposure;
 
 #[derive(Debug, Default)]
@@ -25,22 +26,51 @@ fn yaml_quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Collects the references under `root` (gitignore-aware, one read per file).
-fn collect(root: &Path, config: &Config) -> BTreeMap<String, Seen> {
+/// Collects the references under `root` (gitignore-aware, one read per
+/// file), and what was skipped or read with replacement characters.
+fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
     let exposure = Exposure::new(None, config);
     let mut out: BTreeMap<String, Seen> = BTreeMap::new();
+    let mut stats = Stats::default();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git")
         .build();
-    for entry in walker.flatten() {
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                stats.skip_reason("walk_error", e.to_string());
+                continue;
+            }
+        };
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
         let path = crate::check::display_path(root, entry.path());
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+        if entry
+            .metadata()
+            .is_ok_and(|m| m.len() > config.scan.max_file_size)
+        {
+            stats.skip_reason("too_large", path);
             continue;
+        }
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            stats.skip_reason("unreadable", path);
+            continue;
+        };
+        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+            stats.skip_reason("binary", path);
+            continue;
+        }
+        stats.files += 1;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                stats.lossy_utf8 += 1;
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
         };
         let dotenv = envref::file_name(&path).starts_with(".env");
         for r in envref::extract(&path, &text) {
@@ -79,12 +109,14 @@ fn collect(root: &Path, config: &Config) -> BTreeMap<String, Seen> {
             seen.public = public;
         }
     }
-    out
+    (out, stats)
 }
 
-/// Drafts the inventory text.
-pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> String {
-    let found = collect(root, config);
+/// Drafts the inventory text; the files skipped (binary, too large,
+/// unreadable) and those read with replacement characters are in the
+/// stats.
+pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> (String, Stats) {
+    let (found, stats) = collect(root, config);
     let mut s = String::new();
     s.push_str("# yaml-language-server: $schema=https://keyledger.dev/schemas/secret-inventory.schema.json\n");
     s.push_str(&format!(
@@ -122,7 +154,38 @@ pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> String {
             s.push_str("    cadence: on-compromise\n");
         }
     }
-    s
+    (s, stats)
+}
+
+/// One line on what `init` did not read, or read with replacement
+/// characters; `None` when it read every file as it is.
+pub fn skipped_summary(stats: &Stats) -> Option<String> {
+    let skipped: usize = stats.skipped.values().map(Vec::len).sum();
+    if skipped == 0 && stats.lossy_utf8 == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for (why, paths) in &stats.skipped {
+        // Binary files are expected (images, archives); the others are
+        // worth their names.
+        if *why == "binary" {
+            parts.push(format!("{} binary", paths.len()));
+        } else {
+            parts.push(format!("{} {why}: {}", paths.len(), paths.join(", ")));
+        }
+    }
+    let mut line = format!(
+        "read {} files; skipped {skipped} ({})",
+        stats.files,
+        parts.join("; ")
+    );
+    if stats.lossy_utf8 > 0 {
+        line.push_str(&format!(
+            "; {} not valid UTF-8, read with replacement characters",
+            stats.lossy_utf8
+        ));
+    }
+    Some(line)
 }
 
 /// Writes the draft, refusing to overwrite without `force`.
@@ -133,7 +196,7 @@ pub fn run(
     display: &str,
     force: bool,
     today: jiff::civil::Date,
-) -> Result<usize, Fatal> {
+) -> Result<(usize, Stats), Fatal> {
     if path.exists() && !force {
         return Err(Diag::plain(
             "usage",
@@ -142,8 +205,8 @@ pub fn run(
         .with_help("pass --force to replace it, or --stdout to print the draft")
         .into());
     }
-    let text = draft(root, config, today);
+    let (text, stats) = draft(root, config, today);
     std::fs::write(path, &text)
         .map_err(|e| Diag::plain("io", format!("cannot write {display}: {e}")))?;
-    Ok(text.matches("\n  - name: ").count())
+    Ok((text.matches("\n  - name: ").count(), stats))
 }

@@ -318,11 +318,17 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let config = check::load_config(&opts)?;
             let (path, display) = check::inventory_path(&opts, &config);
             if stdout {
-                let text = keyledger::init::draft(&opts.root, &config, check::today());
+                let (text, stats) = keyledger::init::draft(&opts.root, &config, check::today());
+                if let Some(line) = keyledger::init::skipped_summary(&stats) {
+                    eprintln!("keyledger: {line}");
+                }
                 return Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS));
             }
-            let n =
+            let (n, stats) =
                 keyledger::init::run(&opts.root, &config, &path, &display, force, check::today())?;
+            if let Some(line) = keyledger::init::skipped_summary(&stats) {
+                eprintln!("keyledger: {line}");
+            }
             eprintln!(
                 "keyledger: drafted {display} with {n} secrets; review the TODOs, then run `keyledger check`"
             );

@@ -102,3 +102,43 @@ fn init_round_trip() {
         draft.stdout
     );
 }
+
+/// A file that is not valid UTF-8 is still read (with replacement
+/// characters) and says so; a binary file is skipped and counted; a tree
+/// read whole says nothing.
+#[test]
+fn init_says_what_it_skipped_or_read_lossily() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("src")).unwrap();
+    // Latin-1: "café" with a lone 0xE9.
+    let mut latin1 = b"import os\n# caf\xe9\nKEY = os.environ['BILLING_API_TOKEN']\n".to_vec();
+    latin1.push(b'\n');
+    std::fs::write(d.join("src/billing.py"), latin1).unwrap();
+    std::fs::write(d.join("logo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let run = keyledger(&["init", ".", "--stdout"], d);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("- name: BILLING_API_TOKEN\n"),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr.contains("skipped 1 (1 binary)")
+            && run
+                .stderr
+                .contains("1 not valid UTF-8, read with replacement characters"),
+        "{}",
+        run.transcript()
+    );
+
+    let clean = tempfile::tempdir().unwrap();
+    std::fs::write(
+        clean.path().join("app.py"),
+        "import os\nKEY = os.environ['BILLING_API_TOKEN']\n",
+    )
+    .unwrap();
+    let run = keyledger(&["init", ".", "--stdout"], clean.path());
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stderr.is_empty(), "{}", run.transcript());
+}
