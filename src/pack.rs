@@ -182,7 +182,7 @@ impl Packs {
                     at = base;
                 }
             }
-            if deltas.len() > MAX_DEPTH {
+            if deltas.len() >= MAX_DEPTH {
                 return None;
             }
             if let Some((kind, data)) = self.cached(at) {
@@ -220,7 +220,9 @@ impl Pack {
             return None;
         }
         let count = be32(&idx, 8 + 255 * 4)? as usize;
-        let min = 8 + 256 * 4 + count * (ID + 4 + 4) + 2 * ID;
+        let min = count
+            .checked_mul(ID + 4 + 4)
+            .and_then(|n| n.checked_add(8 + 256 * 4 + 2 * ID))?;
         if idx.len() < min || data.get(..4)? != b"PACK" {
             return None;
         }
@@ -275,7 +277,8 @@ impl Pack {
         while c & 0x80 != 0 {
             c = *d.get(i)?;
             i += 1;
-            if shift > 60 {
+            // A seven-bit group that does not fit is a corrupt size.
+            if shift > 57 {
                 return None;
             }
             size |= usize::from(c & 0x7f).checked_shl(shift)?;
@@ -372,7 +375,7 @@ fn varint(d: &[u8], i: &mut usize) -> Option<usize> {
     loop {
         let c = *d.get(*i)?;
         *i += 1;
-        if shift > 60 {
+        if shift > 57 {
             return None;
         }
         v |= usize::from(c & 0x7f).checked_shl(shift)?;
@@ -471,6 +474,11 @@ impl Cache {
             return;
         }
         self.bytes += data.len();
+        // Bases dropped after their last delta leave stale places behind.
+        if self.order.len() > 2 * self.kept.len() + 64 {
+            let kept = &self.kept;
+            self.order.retain(|l| kept.contains_key(l));
+        }
         self.order.push_back(loc);
         self.kept.insert(loc, (kind, data.clone()));
         while self.bytes > self.budget {
@@ -516,6 +524,20 @@ mod tests {
             apply_delta(base, &d).as_deref(),
             Some(&b"hello, there world\n"[..])
         );
+    }
+
+    #[test]
+    fn sizes_that_do_not_fit_are_refused() {
+        let mut i = 0;
+        assert_eq!(varint(&[0x81, 0x01], &mut i), Some(129));
+        // Ten groups of seven bits: more than 64 bits.
+        let mut long = vec![0xffu8; 9];
+        long.push(0x7f);
+        let mut i = 0;
+        assert_eq!(varint(&long, &mut i), None);
+        // Cut short.
+        let mut i = 0;
+        assert_eq!(varint(&[0x80], &mut i), None);
     }
 
     #[test]
