@@ -357,12 +357,7 @@ fn read_object(
         return (k == kind).then_some(data);
     }
     let obj = odb.read(id).ok()?;
-    let k = match obj.kind() {
-        git2::ObjectType::Tree => pack::Kind::Tree,
-        git2::ObjectType::Blob => pack::Kind::Blob,
-        _ => return None,
-    };
-    (k == kind).then(|| obj.data().into())
+    (pack::Kind::of(obj.kind()) == Some(kind)).then(|| obj.data().into())
 }
 
 /// At most this much resolved pack data is kept for deltas still to come.

@@ -11,8 +11,8 @@ use std::path::Path;
 use crate::config::Config;
 use crate::diag::{Diag, Fatal};
 use crate::envref::{self, Kind};
-use crate::scan::Stats;
 use crate::scan::exposure::Exposure;
+use crate::scan::{Skip, Stats};
 
 #[derive(Debug, Default)]
 struct Seen {
@@ -41,7 +41,7 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                stats.skip_reason("walk_error", e.to_string());
+                stats.skip(Skip::WalkError, e.to_string());
                 continue;
             }
         };
@@ -53,15 +53,15 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
             .metadata()
             .is_ok_and(|m| m.len() > config.scan.max_file_size)
         {
-            stats.skip_reason("too_large", path);
+            stats.skip(Skip::TooLarge, path);
             continue;
         }
         let Ok(bytes) = std::fs::read(entry.path()) else {
-            stats.skip_reason("unreadable", path);
+            stats.skip(Skip::Unreadable, path);
             continue;
         };
-        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-            stats.skip_reason("binary", path);
+        if crate::scan::is_binary(&bytes) {
+            stats.skip(Skip::Binary, path);
             continue;
         }
         stats.files += 1;
@@ -158,32 +158,15 @@ pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> (String,
 }
 
 /// One line on what `init` did not read, or read with replacement
-/// characters; `None` when it read every file as it is.
+/// characters, naming the files skipped for a reason other than being
+/// binary (images and archives are expected); `None` when it read every
+/// file as it is.
 pub fn skipped_summary(stats: &Stats) -> Option<String> {
-    let skipped: usize = stats.skipped.values().map(Vec::len).sum();
-    if skipped == 0 && stats.lossy_utf8 == 0 {
-        return None;
-    }
-    let mut parts = Vec::new();
+    let mut line = stats.summary("read")?;
     for (why, paths) in &stats.skipped {
-        // Binary files are expected (images, archives); the others are
-        // worth their names.
-        if *why == "binary" {
-            parts.push(format!("{} binary", paths.len()));
-        } else {
-            parts.push(format!("{} {why}: {}", paths.len(), paths.join(", ")));
+        if *why != Skip::Binary.as_str() {
+            line.push_str(&format!("; {why}: {}", paths.join(", ")));
         }
-    }
-    let mut line = format!(
-        "read {} files; skipped {skipped} ({})",
-        stats.files,
-        parts.join("; ")
-    );
-    if stats.lossy_utf8 > 0 {
-        line.push_str(&format!(
-            "; {} not valid UTF-8, read with replacement characters",
-            stats.lossy_utf8
-        ));
     }
     Some(line)
 }

@@ -317,18 +317,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let opts = options(common, None)?;
             let config = check::load_config(&opts)?;
             let (path, display) = check::inventory_path(&opts, &config);
-            if stdout {
-                let (text, stats) = keyledger::init::draft(&opts.root, &config, check::today());
-                if let Some(line) = keyledger::init::skipped_summary(&stats) {
+            let say_skipped = |stats: &keyledger::scan::Stats| {
+                if let Some(line) = keyledger::init::skipped_summary(stats) {
                     eprintln!("keyledger: {line}");
                 }
+            };
+            if stdout {
+                let (text, stats) = keyledger::init::draft(&opts.root, &config, check::today());
+                say_skipped(&stats);
                 return Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS));
             }
             let (n, stats) =
                 keyledger::init::run(&opts.root, &config, &path, &display, force, check::today())?;
-            if let Some(line) = keyledger::init::skipped_summary(&stats) {
-                eprintln!("keyledger: {line}");
-            }
+            say_skipped(&stats);
             eprintln!(
                 "keyledger: drafted {display} with {n} secrets; review the TODOs, then run `keyledger check`"
             );

@@ -27,6 +27,19 @@ pub enum Kind {
     Tag,
 }
 
+impl Kind {
+    /// The kind of a libgit2 object; `None` for anything else.
+    pub fn of(t: git2::ObjectType) -> Option<Kind> {
+        match t {
+            git2::ObjectType::Commit => Some(Kind::Commit),
+            git2::ObjectType::Tree => Some(Kind::Tree),
+            git2::ObjectType::Blob => Some(Kind::Blob),
+            git2::ObjectType::Tag => Some(Kind::Tag),
+            _ => None,
+        }
+    }
+}
+
 /// An object's content, shared with the cache.
 pub type Data = Arc<[u8]>;
 

@@ -362,14 +362,36 @@ fn history_findings(d: &Path) -> Vec<String> {
         .collect()
 }
 
-/// How many objects in the repository's packs are stored as deltas.
-fn packed_deltas(d: &Path) -> usize {
-    let packs: Vec<_> = std::fs::read_dir(d.join(".git/objects/pack"))
+/// Every pack into one pack with offset deltas (as git writes them), and
+/// no loose objects left.
+fn repack_with_offset_deltas(d: &Path) {
+    git(
+        d,
+        &[
+            "repack",
+            "-a",
+            "-d",
+            "-f",
+            "--depth=50",
+            "--window=50",
+            "-q",
+        ],
+    );
+    git(d, &["prune-packed"]);
+}
+
+/// The files in the repository's pack directory ending in `.{ext}`.
+fn pack_files(d: &Path, ext: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(d.join(".git/objects/pack"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
-        .collect();
-    packs
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect()
+}
+
+/// How many objects in the repository's packs are stored as deltas.
+fn packed_deltas(d: &Path) -> usize {
+    pack_files(d, "idx")
         .iter()
         .map(|idx| {
             git(d, &["verify-pack", "-v", idx.to_str().unwrap()])
@@ -392,19 +414,7 @@ fn packed_history_reports_what_loose_history_reports() {
     let loose = history_findings(d);
     assert_eq!(loose.len(), 2, "{loose:#?}");
 
-    git(
-        d,
-        &[
-            "repack",
-            "-a",
-            "-d",
-            "-f",
-            "--depth=50",
-            "--window=50",
-            "-q",
-        ],
-    );
-    git(d, &["prune-packed"]);
+    repack_with_offset_deltas(d);
     assert!(packed_deltas(d) > 30, "the versions are deltas");
     assert_eq!(history_findings(d), loose, "offset deltas");
 
@@ -459,19 +469,7 @@ fn the_pack_reader_agrees_with_libgit2_on_every_object() {
     let dir = repo();
     let d = dir.path();
     versioned_history(d);
-    git(
-        d,
-        &[
-            "repack",
-            "-a",
-            "-d",
-            "-f",
-            "--depth=50",
-            "--window=50",
-            "-q",
-        ],
-    );
-    git(d, &["prune-packed"]);
+    repack_with_offset_deltas(d);
     let repo = git2::Repository::open(d).unwrap();
     let odb = repo.odb().unwrap();
     let mut ids = object_ids(d);
@@ -488,13 +486,7 @@ fn the_pack_reader_agrees_with_libgit2_on_every_object() {
         for id in &ids {
             let (kind, data) = packs.read(id.as_bytes(), &mut z).expect("in the pack");
             let obj = odb.read(*id).unwrap();
-            let want = match obj.kind() {
-                git2::ObjectType::Commit => Kind::Commit,
-                git2::ObjectType::Tree => Kind::Tree,
-                git2::ObjectType::Blob => Kind::Blob,
-                _ => Kind::Tag,
-            };
-            assert_eq!(kind, want, "{id}");
+            assert_eq!(Some(kind), Kind::of(obj.kind()), "{id}");
             assert!(
                 *data == *obj.data(),
                 "{id}: content differs (round {round})"
@@ -517,25 +509,9 @@ fn a_damaged_pack_is_never_a_panic() {
     let dir = repo();
     let d = dir.path();
     versioned_history(d);
-    git(
-        d,
-        &[
-            "repack",
-            "-a",
-            "-d",
-            "-f",
-            "--depth=50",
-            "--window=50",
-            "-q",
-        ],
-    );
-    git(d, &["prune-packed"]);
+    repack_with_offset_deltas(d);
     let ids = object_ids(d);
-    let pack = std::fs::read_dir(d.join(".git/objects/pack"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "pack"))
-        .unwrap();
+    let pack = pack_files(d, "pack").remove(0);
     let original = std::fs::read(&pack).unwrap();
     // The pack is read-only as git writes it.
     let mut perms = std::fs::metadata(&pack).unwrap().permissions();

@@ -75,24 +75,8 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
     }
     let sm = &out.summary;
     if let Some(scan) = &sm.scan {
-        let skipped: usize = scan.skipped.values().map(Vec::len).sum();
-        if skipped > 0 || scan.lossy_utf8 > 0 {
-            let parts: Vec<String> = scan
-                .skipped
-                .iter()
-                .map(|(k, v)| format!("{} {k}", v.len()))
-                .collect();
-            let mut line = format!("scanned {} files; skipped {skipped}", scan.files);
-            if !parts.is_empty() {
-                line.push_str(&format!(" ({})", parts.join(", ")));
-            }
-            if scan.lossy_utf8 > 0 {
-                line.push_str(&format!(
-                    "; {} not valid UTF-8, scanned with replacement characters",
-                    scan.lossy_utf8
-                ));
-            }
-            if !verbose && skipped > 0 {
+        if let Some(mut line) = scan.summary("scanned") {
+            if !verbose && !scan.skipped.is_empty() {
                 line.push_str("; --verbose lists them");
             }
             s.push_str(&line);

@@ -163,9 +163,39 @@ pub struct Stats {
     pub mentioned: std::collections::BTreeSet<String>,
 }
 
+/// A file with a NUL byte in its first 8 KiB is binary, as git decides.
+pub fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
 impl Stats {
-    fn skip(&mut self, why: Skip, path: String) {
+    pub fn skip(&mut self, why: Skip, path: String) {
         self.skip_reason(why.as_str(), path);
+    }
+    /// One line on what was read: `{verb} N files; skipped K (a binary,
+    /// b too_large); M not valid UTF-8, {verb} with replacement
+    /// characters`. `None` when every file was read as it is.
+    pub fn summary(&self, verb: &str) -> Option<String> {
+        let skipped: usize = self.skipped.values().map(Vec::len).sum();
+        if skipped == 0 && self.lossy_utf8 == 0 {
+            return None;
+        }
+        let mut line = format!("{verb} {} files; skipped {skipped}", self.files);
+        if skipped > 0 {
+            let parts: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|(k, v)| format!("{} {k}", v.len()))
+                .collect();
+            line.push_str(&format!(" ({})", parts.join(", ")));
+        }
+        if self.lossy_utf8 > 0 {
+            line.push_str(&format!(
+                "; {} not valid UTF-8, {verb} with replacement characters",
+                self.lossy_utf8
+            ));
+        }
+        Some(line)
     }
     /// Records a skipped path under a reason (`binary`, `submodule`, …).
     pub fn skip_reason(&mut self, why: &'static str, path: String) {
@@ -302,7 +332,7 @@ impl Scanner {
             stats.skip(Skip::TooLarge, path.to_string());
             return None;
         }
-        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        if is_binary(bytes) {
             stats.skip(Skip::Binary, path.to_string());
             return None;
         }
