@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::diag::{Diag, Fatal};
 use crate::finding::{Finding, Suppression};
 use crate::inventory::read_text;
+use crate::rules::Sink;
 use crate::rules::stale_baseline;
 use crate::source::Span;
 
@@ -60,7 +61,7 @@ pub fn render(findings: &[Finding]) -> String {
 
 /// Applies the baseline at `path` (if it exists) and adds a
 /// `stale-baseline` finding per unmatched entry.
-pub fn apply(root: &Path, rel: &str, findings: &mut Vec<Finding>) -> Result<(), Fatal> {
+pub fn apply(root: &Path, rel: &str, sink: &mut Sink) -> Result<(), Fatal> {
     let path = root.join(rel);
     if !path.exists() {
         return Ok(());
@@ -83,7 +84,7 @@ pub fn apply(root: &Path, rel: &str, findings: &mut Vec<Finding>) -> Result<(), 
         .iter()
         .map(|e| e.fingerprint.as_str())
         .collect();
-    for f in findings.iter_mut() {
+    for f in sink.findings_mut() {
         if f.suppressed.is_some() {
             continue;
         }
@@ -93,6 +94,9 @@ pub fn apply(root: &Path, rel: &str, findings: &mut Vec<Finding>) -> Result<(), 
             used.insert(fp);
         }
     }
+    if !sink.enabled(stale_baseline::RULE.id) {
+        return Ok(());
+    }
     for e in &file.findings {
         if used.contains(&e.fingerprint) {
             continue;
@@ -101,21 +105,8 @@ pub fn apply(root: &Path, rel: &str, findings: &mut Vec<Finding>) -> Result<(), 
             .text
             .find(&format!("\"{}\"", e.fingerprint))
             .unwrap_or(0);
-        let mut f = Finding::new(
-            stale_baseline::RULE.id,
-            stale_baseline::RULE.severity,
-            &src,
-            Span::new(at, at + e.fingerprint.len() + 2),
-            format!(
-                "baseline entry for `{}` in {} matches no finding",
-                e.rule, e.path
-            ),
-        )
-        .label("stale entry")
-        .key(e.fingerprint.clone())
-        .help("run `keyledger baseline` to rewrite the baseline");
-        f.secret = e.secret.clone();
-        findings.push(f);
+        let span = Span::new(at, at + e.fingerprint.len() + 2);
+        sink.emit(stale_baseline::check(&src, e, span));
     }
     Ok(())
 }

@@ -2,18 +2,18 @@
 //! validate schema → evaluate policies and rotation → apply waivers →
 //! (render, in `render`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::diag::{Diag, Fatal};
+use crate::diag::Fatal;
 use crate::finding::{self, Finding, Severity};
 use crate::inventory::{self, Inventory};
 use crate::policy::{self, Policy};
-use crate::rules::{self, Ctx};
-use crate::schema::did_you_mean;
+use crate::rules::{self, Ctx, Setup, Sink};
+use crate::source::display_path;
 use crate::waiver;
 
 /// What the user asked for.
@@ -75,13 +75,6 @@ pub fn today() -> Date {
     jiff::Zoned::now().date()
 }
 
-/// Shows `path` relative to `root` with `/` separators when it is inside.
-pub fn display_path(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
-
 /// Loads the configuration: `--config`, else `keyledger.toml` at the root.
 pub fn load_config(opts: &Options) -> Result<Config, Fatal> {
     match &opts.config {
@@ -119,42 +112,6 @@ pub fn known_ids(policies: &[Policy]) -> Result<Vec<String>, Fatal> {
     Ok(ids)
 }
 
-fn check_rule_overrides(config: &Config, ids: &[String]) -> Result<(), Fatal> {
-    let mut errors = Vec::new();
-    for (id, s) in &config.rules {
-        if ids.iter().any(|k| k == id) {
-            continue;
-        }
-        let msg = format!("unknown rule `{id}` in [rules]");
-        let help = did_you_mean(id, ids.iter().map(String::as_str))
-            .map(|s| format!("did you mean `{s}`?"))
-            .unwrap_or_else(|| "`keyledger explain --list` lists the rule ids".into());
-        errors.push(match &config.source {
-            Some(src) => Diag::at("config", msg, src, s.span, "unknown rule").with_help(help),
-            None => Diag::plain("config", msg).with_help(help),
-        });
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Fatal(errors))
-    }
-}
-
-/// Applies `[rules]` severity overrides; drops findings of rules turned off.
-fn apply_overrides(config: &Config, findings: &mut Vec<Finding>) {
-    findings.retain_mut(|f| match config.rules.get(&f.rule) {
-        Some(s) => match s.value {
-            Some(sev) => {
-                f.severity = sev;
-                true
-            }
-            None => false,
-        },
-        None => true,
-    });
-}
-
 pub fn summarize(findings: &[Finding], fail_on: Severity, summary: &mut Summary) {
     use crate::finding::Suppression as S;
     for f in findings {
@@ -174,80 +131,16 @@ pub fn summarize(findings: &[Finding], fail_on: Severity, summary: &mut Summary)
     }
 }
 
-/// Property names marked `"pii": true` in the JSON Schemas listed under the
-/// inventory's `pii.from`. A missing or invalid schema is a located error.
-fn pii_fields_from_schemas(root: &Path, inv: &Inventory) -> Result<Vec<String>, Fatal> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Object(m) => {
-                if let Some(props) = m.get("properties").and_then(|p| p.as_object()) {
-                    for (k, p) in props {
-                        if p.get("pii").and_then(serde_json::Value::as_bool) == Some(true) {
-                            out.push(k.clone());
-                        }
-                    }
-                }
-                for x in m.values() {
-                    walk(x, out);
-                }
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for f in &inv.pii.from {
-        let text = std::fs::read_to_string(root.join(&f.value));
-        let parsed = text
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()));
-        match parsed {
-            Ok(v) => walk(&v, &mut out),
-            Err(e) => errors.push(Diag::at(
-                "pii",
-                format!("cannot read the PII schema `{}`: {e}", f.value),
-                &inv.source,
-                f.span,
-                "listed here",
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(Fatal(errors))
-    }
-}
-
-/// Lowers content findings in test and example paths to `note`.
-fn demote_test_paths(config: &Config, findings: &mut [Finding]) {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in &config.scan.test_paths {
-        if let Ok(g) = globset::Glob::new(g) {
-            b.add(g);
-        }
-    }
-    let Ok(set) = b.build() else { return };
-    for f in findings {
-        let content = rules::find(&f.rule).is_some_and(|r| r.scope == rules::Scope::Content);
-        if content && f.severity > Severity::Note && set.is_match(f.path()) {
-            f.severity = Severity::Note;
-            f.message.push_str(" [test or example path]");
-        }
-    }
-}
-
 /// Runs `keyledger check`: the inventory, its policies and rotations, and
 /// (unless `--no-scan`) the working tree's content.
 pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     let config = load_config(opts)?;
     let as_of = opts.as_of.unwrap_or_else(today);
-    let mut findings = Vec::new();
     let mut summary = Summary {
         as_of: as_of.to_string(),
         ..Summary::default()
     };
+    let mut sink = Sink::new(&config);
     use crate::git::Scope;
     // The pre-commit path checks only what is being committed; the
     // inventory's own checks run in the `keyledger-inventory` hook.
@@ -266,7 +159,7 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         let inventory = inventory::load(&inv_path, &inv_display)?;
         let policies = policy::load(&opts.root, &config)?;
         let ids = known_ids(&policies)?;
-        check_rule_overrides(&config, &ids)?;
+        rules::check_overrides(&config, &ids)?;
         let ctx = Ctx {
             inventory: &inventory,
             config: &config,
@@ -274,39 +167,43 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
             as_of,
             known_ids: &ids,
         };
-        findings = rules::check_inventory(&ctx);
-        findings.extend(policy::evaluate(&policies, &inventory));
+        rules::check_inventory(&ctx, &mut sink);
+        let enabled: Vec<&Policy> = policies.iter().filter(|p| sink.enabled(&p.id)).collect();
+        sink.extend(policy::evaluate(&enabled, &inventory));
         summary.inventory = inv_display;
         summary.secrets = inventory.secrets.len();
         summary.policies = policies.len();
         Some(inventory)
     };
     if opts.scan {
-        let mut scanner = crate::scan::Scanner::new(inventory.as_ref(), &config);
-        if let Some(inv) = &inventory {
-            scanner.add_pii_fields(&pii_fields_from_schemas(&opts.root, inv)?);
-        }
+        let setup = Setup {
+            inventory: inventory.as_ref(),
+            config: &config,
+            root: &opts.root,
+        };
+        let scanner = crate::scan::Scanner::new(&setup, &sink)?;
         let (content, stats) = match &opts.scope {
             Scope::Tree => scanner.scan_tree(&opts.root),
             Scope::Staged => crate::git::staged(&opts.root, &scanner)?,
             Scope::Since(rev) => crate::git::since(&opts.root, rev, &scanner)?,
             Scope::History => crate::git::history(&opts.root, &scanner)?,
         };
-        findings.extend(content);
+        sink.extend(content);
         // End of input: drift needs the whole tree.
-        if let (Scope::Tree, Some(inv)) = (&opts.scope, &inventory) {
-            findings.extend(rules::unused_secret::check(inv, &stats.mentioned));
+        if let (Scope::Tree, Some(inv)) = (&opts.scope, &inventory)
+            && sink.enabled(rules::unused_secret::RULE.id)
+        {
+            sink.extend(rules::unused_secret::check(inv, &stats.mentioned));
         }
         summary.scan = Some(stats);
     }
-    apply_overrides(&config, &mut findings);
-    demote_test_paths(&config, &mut findings);
     if let Some(inv) = &inventory {
-        waiver::apply(inv, &config, as_of, &mut findings);
+        waiver::apply(inv, as_of, &mut sink);
     }
     if !opts.no_baseline {
-        crate::baseline::apply(&opts.root, &config.baseline, &mut findings)?;
+        crate::baseline::apply(&opts.root, &config.baseline, &mut sink)?;
     }
+    let mut findings = sink.into_findings();
     finding::sort(&mut findings);
     summarize(&findings, config.fail_on, &mut summary);
     Ok(Outcome {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::rules::Rule;
 use crate::source::{SourceFile, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -51,7 +52,21 @@ pub enum Suppression {
     Inline,
 }
 
+/// A secondary location: in the finding's own file, or in another file
+/// (the policy line that required what a finding reports missing).
+#[derive(Debug, Clone)]
+pub struct Label {
+    /// `None`: the finding's own file.
+    pub source: Option<Arc<SourceFile>>,
+    pub span: Span,
+    pub text: String,
+}
+
 /// One finding: a rule, where it points and what it says.
+///
+/// Rules create findings at their rule's default severity (or lower, for
+/// weak evidence, with [`Finding::at_most`]); the run's one sink,
+/// [`crate::rules::Sink`], applies the `[rules]` overrides.
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub rule: String,
@@ -60,8 +75,8 @@ pub struct Finding {
     /// The file the finding is in, for snippets and positions.
     pub source: Arc<SourceFile>,
     pub span: Span,
-    /// Further spans in the same file, with labels.
-    pub labels: Vec<(Span, String)>,
+    /// Further locations, with labels.
+    pub labels: Vec<Label>,
     /// Label of the primary span.
     pub label: String,
     pub help: Option<String>,
@@ -74,7 +89,18 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of a registered rule, at the rule's default severity.
     pub fn new(
+        rule: &Rule,
+        source: &Arc<SourceFile>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding::for_id(rule.id, rule.severity, source, span, message)
+    }
+
+    /// A finding of a rule outside the registry (a policy), at `severity`.
+    pub fn for_id(
         rule: &str,
         severity: Severity,
         source: &Arc<SourceFile>,
@@ -113,8 +139,33 @@ impl Finding {
         self.key = key.into();
         self
     }
+    /// A second location in the same file.
     pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
-        self.labels.push((span, label.into()));
+        self.labels.push(Label {
+            source: None,
+            span,
+            text: label.into(),
+        });
+        self
+    }
+    /// A second location in another file.
+    pub fn also_in(
+        mut self,
+        source: &Arc<SourceFile>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
+        self.labels.push(Label {
+            source: Some(source.clone()),
+            span,
+            text: label.into(),
+        });
+        self
+    }
+    /// Lowers the severity for weak evidence; the `[rules]` override of
+    /// the rule then applies as a ceiling, never raising it.
+    pub fn at_most(mut self, severity: Severity) -> Self {
+        self.severity = self.severity.min(severity);
         self
     }
 

@@ -48,7 +48,7 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
-        let path = crate::check::display_path(root, entry.path());
+        let path = crate::source::display_path(root, entry.path());
         if entry
             .metadata()
             .is_ok_and(|m| m.len() > config.scan.max_file_size)

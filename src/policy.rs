@@ -72,6 +72,27 @@ pub struct Policy {
     pub require: Require,
     /// Where it is defined (`policies/strict.yaml:12`).
     pub defined_at: String,
+    /// The file it is defined in, and where each `require` key is written:
+    /// findings point there as well as at the secret.
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+    pub require_spans: Vec<(String, Span)>,
+}
+
+impl Policy {
+    /// Where requirement `key` is written (`store` may be required by
+    /// `store_kind`, `cadence` by `max_cadence`), else the policy itself.
+    pub fn require_span(&self, key: &str) -> Span {
+        let find = |f: &dyn Fn(&str) -> bool| {
+            self.require_spans
+                .iter()
+                .find(|(k, _)| f(k))
+                .map(|(_, s)| *s)
+        };
+        find(&|k| k == key)
+            .or_else(|| find(&|k| k.contains(key)))
+            .unwrap_or(self.span)
+    }
 }
 
 /// A loaded policy file: one pack or one policy.
@@ -175,6 +196,11 @@ fn parse_policy(
         exposure: strs(r.get("exposure")),
     };
     let lc = src.line_col(n.span.start);
+    let require_spans = r
+        .entries()
+        .iter()
+        .map(|e| (e.key.clone(), e.key_span))
+        .collect();
     Some(Policy {
         id,
         pack: pack.to_string(),
@@ -192,6 +218,9 @@ fn parse_policy(
         matcher,
         require,
         defined_at: format!("{}:{}", src.name, lc.line),
+        file: src.clone(),
+        span: Span::new(n.span.start, n.span.start),
+        require_spans,
     })
 }
 
@@ -268,6 +297,13 @@ pub fn parse_file(src: &Arc<SourceFile>, default_pack: &str) -> Result<PackFile,
 /// Every built-in pack, parsed.
 /// Parsed once per process: `check` needs them for the enabled packs and
 /// for the ids a waiver or override may name.
+/// Whether `src` is one of the built-in packs embedded in the binary.
+pub fn is_builtin(src: &SourceFile) -> bool {
+    BUILTIN
+        .iter()
+        .any(|(_, file, text)| src.name == *file && src.text == *text)
+}
+
 pub fn builtin_packs() -> Result<&'static [PackFile], Fatal> {
     static PACKS: std::sync::OnceLock<Result<Vec<PackFile>, Fatal>> = std::sync::OnceLock::new();
     let parsed = PACKS.get_or_init(|| {
@@ -412,7 +448,7 @@ impl Match {
 /// Evaluates the policies on every secret: one finding per unmet
 /// requirement, pointing at the field at fault (or the secret's name when
 /// the field is missing).
-pub fn evaluate(policies: &[Policy], inv: &Inventory) -> Vec<Finding> {
+pub fn evaluate(policies: &[&Policy], inv: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in policies {
         let r = &p.require;
@@ -426,8 +462,10 @@ pub fn evaluate(policies: &[Policy], inv: &Inventory) -> Vec<Finding> {
         let label = format!("required by {}", p.id);
         for s in inv.secrets.iter().filter(|s| p.matcher.matches(s)) {
             let mut fail = |key: &str, span: Span, what: String| {
+                // `key` is the requirement, or `requirement:detail`.
+                let req = key.split(':').next().unwrap_or(key);
                 out.push(
-                    Finding::new(
+                    Finding::for_id(
                         &p.id,
                         p.severity,
                         &inv.source,
@@ -436,6 +474,11 @@ pub fn evaluate(policies: &[Policy], inv: &Inventory) -> Vec<Finding> {
                     )
                     .secret(&s.name.value)
                     .label(label.clone())
+                    .also_in(
+                        &p.file,
+                        p.require_span(req),
+                        format!("required here by {}", p.id),
+                    )
                     .key(key)
                     .help(help.clone()),
                 );

@@ -19,7 +19,14 @@ pub fn to_diag(f: &Finding) -> Diag {
         Severity::Warning => MSeverity::Warning,
         Severity::Note => MSeverity::Advice,
     });
-    d.labels.extend(f.labels.iter().cloned());
+    for l in &f.labels {
+        match &l.source {
+            None => d.labels.push((l.span, l.text.clone())),
+            Some(src) => d.related.push(
+                Diag::at(&f.rule, l.text.clone(), src, l.span, "").with_severity(MSeverity::Advice),
+            ),
+        }
+    }
     if let Some(h) = &f.help {
         d = d.with_help(h.clone());
     }

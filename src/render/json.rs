@@ -21,6 +21,35 @@ pub struct JsonFinding<'a> {
     pub fingerprint: String,
     /// Why it does not block: a waiver, the baseline or an inline allow.
     pub suppressed: Option<&'a Suppression>,
+    /// Locations in other files that explain it (the policy line that
+    /// required what is missing).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct Related<'a> {
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub message: &'a str,
+}
+
+/// The labels of `f` that point into other files.
+pub fn related(f: &Finding) -> Vec<Related<'_>> {
+    f.labels
+        .iter()
+        .filter_map(|l| {
+            let src = l.source.as_ref()?;
+            let lc = src.line_col(l.span.start);
+            Some(Related {
+                path: &src.name,
+                line: lc.line,
+                column: lc.column,
+                message: &l.text,
+            })
+        })
+        .collect()
 }
 
 pub fn finding(f: &Finding) -> JsonFinding<'_> {
@@ -38,6 +67,7 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
         commit: f.commit.as_deref(),
         fingerprint: f.fingerprint(),
         suppressed: f.suppressed.as_ref(),
+        related: related(f),
     }
 }
 

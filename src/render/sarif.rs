@@ -90,6 +90,29 @@ pub fn render(out: &Outcome) -> String {
                 "partialFingerprints": {"keyledger/v1": f.fingerprint()},
                 "properties": {"secret": f.secret, "commit": f.commit},
             });
+            // Locations in the repository's own files; a built-in policy
+            // pack is not a file of the repository.
+            let related: Vec<Value> = f
+                .labels
+                .iter()
+                .filter_map(|l| l.source.as_ref().map(|src| (src, l)))
+                .filter(|(src, _)| !crate::policy::is_builtin(src))
+                .enumerate()
+                .map(|(i, (src, l))| {
+                    let lc = src.line_col(l.span.start);
+                    json!({
+                        "id": i,
+                        "message": {"text": l.text},
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": src.name, "uriBaseId": "%SRCROOT%"},
+                            "region": {"startLine": lc.line, "startColumn": lc.column},
+                        }
+                    })
+                })
+                .collect();
+            if !related.is_empty() {
+                r["relatedLocations"] = json!(related);
+            }
             if let Some(s) = &f.suppressed {
                 let (kind, justification) = match s {
                     Suppression::Inline => ("inSource", "keyledger:allow comment".to_string()),

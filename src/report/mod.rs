@@ -445,7 +445,7 @@ pub struct Loaded {
 
 /// `path` as given, with `/` separators and no leading `./`.
 fn shown(path: &Path) -> String {
-    check::display_path(Path::new("."), path)
+    crate::source::display_path(Path::new("."), path)
 }
 
 /// The name of a directory, from its canonical path when it has one.

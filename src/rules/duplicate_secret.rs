@@ -1,12 +1,12 @@
 use std::collections::HashMap;
 
-use super::{Ctx, Rule, Scope};
+use super::{Ctx, Kind, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
     id: "duplicate-secret",
     severity: Severity::Error,
-    scope: Scope::Inventory,
+    kind: Kind::Inventory(check),
     summary: "two inventory entries declare the same secret name",
     doc: r#"## What it does
 Reports a secret `name` declared more than once in the inventory, pointing at
@@ -44,8 +44,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         match first.get(s.name.value.as_str()) {
             Some(&j) => out.push(
                 Finding::new(
-                    RULE.id,
-                    RULE.severity,
+                    &RULE,
                     &inv.source,
                     s.name.span,
                     format!("secret `{}` is declared more than once", s.name.value),

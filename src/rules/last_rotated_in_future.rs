@@ -1,11 +1,11 @@
-use super::{Ctx, Rule, Scope};
+use super::{Ctx, Kind, Rule};
 use crate::finding::{Finding, Severity};
 use crate::rotation::{Status, status};
 
 pub const RULE: Rule = Rule {
     id: "last-rotated-in-future",
     severity: Severity::Error,
-    scope: Scope::Inventory,
+    kind: Kind::Inventory(check),
     summary: "`last_rotated` is after the as-of date",
     doc: r#"## What it does
 Reports a `last_rotated` date later than the as-of date (`--as-of`, default
@@ -37,8 +37,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             let span = s.last_rotated.as_ref().map_or(s.name.span, |l| l.span);
             out.push(
                 Finding::new(
-                    RULE.id,
-                    RULE.severity,
+                    &RULE,
                     &inv.source,
                     span,
                     format!(

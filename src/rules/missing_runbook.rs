@@ -1,12 +1,12 @@
 use std::path::Component;
 
-use super::{Ctx, Rule, Scope};
+use super::{Ctx, Kind, Rule};
 use crate::finding::{Finding, Severity};
 
 pub const RULE: Rule = Rule {
     id: "missing-runbook",
     severity: Severity::Error,
-    scope: Scope::Inventory,
+    kind: Kind::Inventory(check),
     summary: "a secret's `runbook` path does not exist in the repository",
     doc: r#"## What it does
 Checks that the `runbook` of every secret (or of `defaults`) is a file inside
@@ -65,7 +65,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         out.push(
-            Finding::new(RULE.id, RULE.severity, &inv.source, rb.span, msg)
+            Finding::new(&RULE, &inv.source, rb.span, msg)
                 .secret(&s.name.value)
                 .label(label)
                 .key(rb.value.clone())

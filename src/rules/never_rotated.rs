@@ -1,11 +1,11 @@
-use super::{Ctx, Rule, Scope};
+use super::{Ctx, Kind, Rule};
 use crate::finding::{Finding, Severity};
 use crate::rotation::{Status, status};
 
 pub const RULE: Rule = Rule {
     id: "never-rotated",
     severity: Severity::Warning,
-    scope: Scope::Inventory,
+    kind: Kind::Inventory(check),
     summary: "a secret with a rotation cadence has no `last_rotated` date",
     doc: r#"## What it does
 Reports secrets that declare a cadence (other than `on-compromise`) but no
@@ -45,8 +45,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 .unwrap_or_default();
             out.push(
                 Finding::new(
-                    RULE.id,
-                    RULE.severity,
+                    &RULE,
                     &inv.source,
                     s.name.span,
                     format!(

@@ -1,11 +1,17 @@
-use super::{Rule, Scope};
-use crate::finding::Severity;
+use std::path::Path;
 
-/// Checked by the scan stage (`crate::scan::pii`).
+use super::{ContentCheck, Kind, Rule, Setup};
+use crate::diag::{Diag, Fatal};
+use crate::finding::Severity;
+use crate::inventory::Inventory;
+use crate::scan::pii::Pii;
+use crate::scan::{File, Hit};
+
+/// Log calls are read by the lexer of `crate::scan::pii`.
 pub const RULE: Rule = Rule {
     id: "pii-in-log",
     severity: Severity::Warning,
-    scope: Scope::Content,
+    kind: Kind::Content(new),
     summary: "a PII field (email, name, phone, …) passed to a log call",
     doc: r#"## What it does
 Finds log calls — JS/TS `console.*` and `.log/.info/.warn/.error/.debug/
@@ -43,3 +49,91 @@ Log an identifier that is not personal data, or wrap the value in a
 redacting call.
 "#,
 };
+
+struct PiiInLog(Pii);
+
+fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
+    let mut fields = Vec::new();
+    if let Some(inv) = setup.inventory {
+        fields.extend(inv.pii.fields.iter().cloned());
+        fields.extend(pii_fields_from_schemas(setup.root, inv)?);
+    }
+    let scan = &setup.config.scan;
+    Ok(Box::new(PiiInLog(Pii::new(
+        &fields,
+        &scan.redacting_calls,
+        &scan.non_person_receivers,
+        &scan.log_sinks,
+    ))))
+}
+
+impl ContentCheck for PiiInLog {
+    fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
+        if file.own {
+            return;
+        }
+        for a in self.0.find(file.path, file.text) {
+            out.push(
+                Hit::new(
+                    &RULE,
+                    a.start,
+                    a.end,
+                    format!(
+                        "`{}` (PII field `{}`) is passed to a log call (`{}`)",
+                        a.what, a.field, a.callee
+                    ),
+                )
+                .label("personal data")
+                .key(format!("{}:{}", a.callee, a.what))
+                .help(format!(
+                    "log an identifier that is not personal data (a user id), or wrap the value in a redacting call ({})",
+                    self.0.redactors_hint()
+                )),
+            );
+        }
+    }
+}
+
+fn pii_fields_from_schemas(root: &Path, inv: &Inventory) -> Result<Vec<String>, Fatal> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(props) = m.get("properties").and_then(|p| p.as_object()) {
+                    for (k, p) in props {
+                        if p.get("pii").and_then(serde_json::Value::as_bool) == Some(true) {
+                            out.push(k.clone());
+                        }
+                    }
+                }
+                for x in m.values() {
+                    walk(x, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for f in &inv.pii.from {
+        let text = std::fs::read_to_string(root.join(&f.value));
+        let parsed = text
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(v) => walk(&v, &mut out),
+            Err(e) => errors.push(Diag::at(
+                "pii",
+                format!("cannot read the PII schema `{}`: {e}", f.value),
+                &inv.source,
+                f.span,
+                "listed here",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Fatal(errors))
+    }
+}

@@ -1,11 +1,11 @@
-use super::{Ctx, Rule, Scope};
+use super::{Ctx, Kind, Rule};
 use crate::finding::{Finding, Severity};
 use crate::rotation::{Status, plural, status};
 
 pub const RULE: Rule = Rule {
     id: "rotation-due-soon",
     severity: Severity::Warning,
-    scope: Scope::Inventory,
+    kind: Kind::Inventory(check),
     summary: "a rotation falls due within the `due_soon` window (default 30 days)",
     doc: r#"## What it does
 Reports secrets whose due date (`last_rotated + cadence`) falls within the
@@ -46,8 +46,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             };
             out.push(
                 Finding::new(
-                    RULE.id,
-                    RULE.severity,
+                    &RULE,
                     &inv.source,
                     span,
                     format!("`{}` is due for rotation {when} ({due})", s.name.value),

@@ -1,11 +1,11 @@
-use super::{Ctx, Rule, Scope};
+use super::{Ctx, Kind, Rule};
 use crate::finding::{Finding, Severity};
 use crate::rotation::{Status, plural, status};
 
 pub const RULE: Rule = Rule {
     id: "rotation-overdue",
     severity: Severity::Error,
-    scope: Scope::Inventory,
+    kind: Kind::Inventory(check),
     summary: "`last_rotated + cadence` is before the as-of date",
     doc: r#"## What it does
 Computes each secret's due date, `last_rotated + cadence` (calendar
@@ -47,8 +47,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             };
             out.push(
                 Finding::new(
-                    RULE.id,
-                    RULE.severity,
+                    &RULE,
                     &inv.source,
                     span,
                     format!(

@@ -1,4 +1,4 @@
-use super::{Rule, Scope};
+use super::{Kind, Rule};
 use crate::finding::Severity;
 
 /// Checked while loading: see `crate::schema`. A schema error stops the run
@@ -6,7 +6,7 @@ use crate::finding::Severity;
 pub const RULE: Rule = Rule {
     id: "schema",
     severity: Severity::Error,
-    scope: Scope::Inventory,
+    kind: Kind::Loading,
     summary: "the inventory, configuration or a policy file violates its JSON Schema (exit 2)",
     doc: r#"## What it does
 Validates `secrets-inventory.yaml` (or `.toml`), `keyledger.toml` and every

@@ -1,11 +1,16 @@
-use super::{Rule, Scope};
-use crate::finding::Severity;
+use std::sync::Arc;
 
-/// Checked by the baseline stage (`crate::baseline`).
+use super::{Kind, Rule};
+use crate::baseline::Entry;
+use crate::finding::{Finding, Severity};
+use crate::source::{SourceFile, Span};
+
+/// Run by the baseline stage (`crate::baseline`) for each entry that
+/// matched no finding; `span` is the entry's fingerprint in the file.
 pub const RULE: Rule = Rule {
     id: "stale-baseline",
     severity: Severity::Warning,
-    scope: Scope::Inventory,
+    kind: Kind::EndOfRun,
     summary: "a baseline entry that matches no finding any more",
     doc: r#"## What it does
 Reports entries of the baseline file (`keyledger baseline` writes it,
@@ -27,3 +32,20 @@ Run `keyledger baseline` to rewrite the file from the current findings, and
 review the diff.
 "#,
 };
+
+pub fn check(source: &Arc<SourceFile>, e: &Entry, span: Span) -> Finding {
+    let mut f = Finding::new(
+        &RULE,
+        source,
+        span,
+        format!(
+            "baseline entry for `{}` in {} matches no finding",
+            e.rule, e.path
+        ),
+    )
+    .label("stale entry")
+    .key(e.fingerprint.clone())
+    .help("run `keyledger baseline` to rewrite the baseline");
+    f.secret = e.secret.clone();
+    f
+}

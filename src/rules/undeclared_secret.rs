@@ -1,11 +1,16 @@
-use super::{Rule, Scope};
-use crate::finding::Severity;
+use std::collections::HashSet;
 
-/// Checked by the scan stage (`crate::scan::exposure`).
+use super::{ContentCheck, Kind, Rule, Setup};
+use crate::diag::Fatal;
+use crate::envref::Kind as RefKind;
+use crate::finding::Severity;
+use crate::scan::exposure::Exposure;
+use crate::scan::{File, Hit};
+
 pub const RULE: Rule = Rule {
     id: "undeclared-secret",
     severity: Severity::Warning,
-    scope: Scope::Content,
+    kind: Kind::Content(new),
     summary: "the code reads a secret-looking variable that the inventory does not declare",
     doc: r#"## What it does
 Reports an environment variable read by the code (or defined in a `.env*`
@@ -26,3 +31,49 @@ Declare the secret (`keyledger init` drafts entries), or rename a variable
 that is not a secret.
 "#,
 };
+
+struct UndeclaredSecret(Exposure);
+
+fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
+    Ok(Box::new(UndeclaredSecret(Exposure::new(
+        setup.inventory,
+        setup.config,
+    ))))
+}
+
+impl ContentCheck for UndeclaredSecret {
+    fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
+        let ex = &self.0;
+        if file.own || !ex.has_inventory() {
+            return;
+        }
+        let dotenv = crate::envref::file_name(file.path).starts_with(".env");
+        let mut seen = HashSet::new();
+        for r in file.refs() {
+            let name = r.name.as_str();
+            if ex.prefix_of(name).is_some() || ex.declared(name).is_some() || !ex.looks_secret(name)
+            {
+                continue;
+            }
+            let message = match r.kind {
+                RefKind::Read => format!(
+                    "the code reads `{name}`, which looks like a secret but is not in the inventory"
+                ),
+                RefKind::Define if dotenv => {
+                    format!("`{name}` looks like a secret but is not in the inventory")
+                }
+                RefKind::Define => continue,
+            };
+            if seen.insert(name) {
+                out.push(
+                    Hit::new(&RULE, r.start, r.end, message)
+                        .label("here")
+                        .key(name)
+                        .help(format!(
+                            "declare `{name}` in the inventory (owner, store, cadence), or rename it if it is not a secret"
+                        )),
+                );
+            }
+        }
+    }
+}

@@ -1,13 +1,13 @@
 use std::collections::HashSet;
 
-use super::{Ctx, Rule, Scope};
+use super::{Ctx, Kind, Rule};
 use crate::finding::{Finding, Severity};
 use crate::schema::did_you_mean;
 
 pub const RULE: Rule = Rule {
     id: "unknown-reference",
     severity: Severity::Error,
-    scope: Scope::Inventory,
+    kind: Kind::Inventory(check),
     summary: "a `rotate_with` entry or a waiver names a secret or rule that does not exist",
     doc: r#"## What it does
 Checks that every name in `rotate_with` is a secret of the inventory (and not
@@ -57,8 +57,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             if r.value == s.name.value {
                 out.push(
                     Finding::new(
-                        RULE.id,
-                        RULE.severity,
+                        &RULE,
                         &inv.source,
                         r.span,
                         format!("`{}` lists itself in rotate_with", r.value),
@@ -71,8 +70,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
             } else if !names.contains(r.value.as_str()) {
                 out.push(
                     Finding::new(
-                        RULE.id,
-                        RULE.severity,
+                        &RULE,
                         &inv.source,
                         r.span,
                         format!(
@@ -94,8 +92,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
         {
             out.push(
                 Finding::new(
-                    RULE.id,
-                    RULE.severity,
+                    &RULE,
                     &inv.source,
                     sec.span,
                     format!(
@@ -115,8 +112,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 .unwrap_or_else(|| "`keyledger explain --list` lists the rule ids".into());
             out.push(
                 Finding::new(
-                    RULE.id,
-                    RULE.severity,
+                    &RULE,
                     &inv.source,
                     w.rule.span,
                     format!("waiver names rule `{}`, which does not exist", w.rule.value),

@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use super::{Rule, Scope};
+use super::{Kind, Rule};
 use crate::finding::{Finding, Severity};
 use crate::inventory::Inventory;
 
@@ -8,7 +8,7 @@ use crate::inventory::Inventory;
 pub const RULE: Rule = Rule {
     id: "unused-secret",
     severity: Severity::Warning,
-    scope: Scope::Inventory,
+    kind: Kind::EndOfRun,
     summary: "an inventory entry that nothing in the repository reads or mentions",
     doc: r#"## What it does
 After a working-tree scan, reports inventory entries whose name no scanned
@@ -37,9 +37,7 @@ pub fn check(inv: &Inventory, mentioned: &BTreeSet<String>) -> Vec<Finding> {
         .iter()
         .filter(|s| !mentioned.contains(&s.name.value))
         .map(|s| {
-            Finding::new(
-                RULE.id,
-                RULE.severity,
+            Finding::new(&RULE,
                 &inv.source,
                 s.name.span,
                 format!("nothing in the repository reads or mentions `{}`", s.name.value),

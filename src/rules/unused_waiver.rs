@@ -1,11 +1,16 @@
-use super::{Rule, Scope};
-use crate::finding::Severity;
+use std::sync::Arc;
 
-/// Checked by the waiver stage (`crate::waiver`).
+use super::{Kind, Rule};
+use crate::finding::{Finding, Severity};
+use crate::inventory::Waiver;
+use crate::source::SourceFile;
+
+/// Run by the waiver stage (`crate::waiver`) for each waiver that matched
+/// no finding.
 pub const RULE: Rule = Rule {
     id: "unused-waiver",
     severity: Severity::Warning,
-    scope: Scope::Inventory,
+    kind: Kind::EndOfRun,
     summary: "a waiver that matches no finding",
     doc: r#"## What it does
 Reports a waiver (not expired) that matched no finding in this run.
@@ -29,3 +34,26 @@ waivers:
 Delete the waiver.
 "#,
 };
+
+pub fn check(source: &Arc<SourceFile>, w: &Waiver) -> Finding {
+    let mut f = Finding::new(
+        &RULE,
+        source,
+        w.rule.span,
+        format!(
+            "waiver of `{}`{} matches no finding",
+            w.rule.value,
+            w.secret
+                .as_ref()
+                .map(|s| format!(" for `{}`", s.value))
+                .unwrap_or_default()
+        ),
+    )
+    .label("waives nothing")
+    .key(w.rule.value.clone())
+    .help("delete the waiver");
+    if let Some(s) = &w.secret {
+        f = f.secret(&s.value);
+    }
+    f
+}

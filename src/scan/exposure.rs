@@ -1,14 +1,13 @@
-//! `client-exposed-secret`, `undeclared-public` and `undeclared-secret`:
-//! what the environment-variable references of a file say about the
-//! inventory. Runs in the same pass as every other content check.
+//! What a file's environment-variable references mean, for the rules
+//! `client-exposed-secret`, `undeclared-public` and `undeclared-secret`
+//! (and `init`): which names are client-exposed by a framework prefix,
+//! which look like secrets, what the inventory declares, which modules are
+//! bundled for the browser.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use super::Hit;
 use crate::config::Config;
-use crate::envref::{EnvRef, Kind};
 use crate::inventory::{Exposure as Exp, Inventory};
-use crate::rules::{client_exposed_secret, undeclared_public, undeclared_secret};
 
 pub struct Exposure {
     prefixes: Vec<String>,
@@ -20,7 +19,7 @@ pub struct Exposure {
 }
 
 /// The framework rule that makes a prefixed variable public.
-fn framework_rule(prefix: &str) -> &'static str {
+pub fn framework_rule(prefix: &str) -> &'static str {
     match prefix {
         "NEXT_PUBLIC_" => {
             "Next.js inlines NEXT_PUBLIC_ variables into the JavaScript sent to browsers"
@@ -38,7 +37,7 @@ fn framework_rule(prefix: &str) -> &'static str {
 }
 
 /// `'use client'` as the first statement: a React client module.
-fn is_client_module(text: &str) -> bool {
+pub fn is_client_module(text: &str) -> bool {
     for line in text.lines() {
         let t = line.trim();
         if t.is_empty() || t.starts_with("//") || t.starts_with("/*") || t.starts_with('*') {
@@ -51,7 +50,7 @@ fn is_client_module(text: &str) -> bool {
 }
 
 /// The byte range of `env: { … }` in a next.config file.
-fn next_config_env_block(path: &str, text: &str) -> Option<(usize, usize)> {
+pub fn next_config_env_block(path: &str, text: &str) -> Option<(usize, usize)> {
     if !crate::envref::file_name(path).starts_with("next.config.") {
         return None;
     }
@@ -105,7 +104,8 @@ impl Exposure {
         self.words.iter().any(|w| n.contains(w.as_str()))
     }
 
-    fn prefix_of(&self, name: &str) -> Option<&str> {
+    /// The client-exposed prefix of `name` (the longest), if any.
+    pub fn prefix_of(&self, name: &str) -> Option<&str> {
         self.prefixes
             .iter()
             .filter(|p| name.starts_with(p.as_str()) && name.len() > p.len())
@@ -113,131 +113,33 @@ impl Exposure {
             .map(String::as_str)
     }
 
-    pub(crate) fn check(&self, path: &str, text: &str, refs: &[EnvRef], out: &mut Vec<Hit>) {
-        if refs.is_empty() {
-            return;
-        }
-        let client = is_client_module(text);
-        let env_block = next_config_env_block(path, text);
-        let mut reported: HashSet<(&'static str, &str)> = HashSet::new();
-        for r in refs {
-            let name = r.name.as_str();
-            let mut push =
-                |rule: &'static str, sev, secret: Option<&str>, message: String, help: String| {
-                    if reported.insert((rule, name)) {
-                        out.push(Hit {
-                            rule,
-                            severity: sev,
-                            start: r.start,
-                            end: r.end,
-                            message,
-                            label: "here",
-                            secret: secret.map(str::to_string),
-                            key: name.to_string(),
-                            help,
-                            value: false,
-                        });
-                    }
-                };
-            if let Some(prefix) = self.prefix_of(name) {
-                let base = &name[prefix.len()..];
-                let declared_public = self.declared.get(name).copied().unwrap_or(false);
-                match self.declared.get(base) {
-                    Some(false) => push(
-                        client_exposed_secret::RULE.id,
-                        client_exposed_secret::RULE.severity,
-                        Some(base),
-                        format!(
-                            "`{name}` exposes the server secret `{base}` to browsers: {}",
-                            framework_rule(prefix)
-                        ),
-                        format!(
-                            "read `{base}` on the server only (an API route, a server component); if the value is meant to be public, declare `{name}` with `exposure: public`"
-                        ),
-                    ),
-                    _ if !declared_public && self.looks_secret(base) => push(
-                        client_exposed_secret::RULE.id,
-                        client_exposed_secret::RULE.severity,
-                        None,
-                        format!(
-                            "`{name}` looks like a secret but is client-exposed: {}",
-                            framework_rule(prefix)
-                        ),
-                        format!(
-                            "keep secrets server-side; if `{name}` is public by design, declare it in the inventory with `exposure: public`"
-                        ),
-                    ),
-                    _ if !declared_public && self.has_inventory && r.kind == Kind::Read => push(
-                        undeclared_public::RULE.id,
-                        undeclared_public::RULE.severity,
-                        None,
-                        format!(
-                            "`{name}` is client-exposed ({}) but the inventory does not declare it `exposure: public`",
-                            framework_rule(prefix)
-                        ),
-                        format!(
-                            "add `{name}` to the inventory with `exposure: public`, so a reviewer sees every value shipped to browsers"
-                        ),
-                    ),
-                    _ => {}
-                }
-                continue;
-            }
-            if r.kind != Kind::Read {
-                if self.has_inventory
-                    && !self.declared.contains_key(name)
-                    && self.looks_secret(name)
-                    && crate::envref::file_name(path).starts_with(".env")
-                {
-                    push(
-                        undeclared_secret::RULE.id,
-                        undeclared_secret::RULE.severity,
-                        None,
-                        format!("`{name}` looks like a secret but is not in the inventory"),
-                        format!(
-                            "declare `{name}` in the inventory (owner, store, cadence), or rename it if it is not a secret"
-                        ),
-                    );
-                }
-                continue;
-            }
-            match self.declared.get(name) {
-                Some(false) if client => push(
-                    client_exposed_secret::RULE.id,
-                    client_exposed_secret::RULE.severity,
-                    Some(name),
-                    format!(
-                        "server secret `{name}` is read in a client module ('use client'): the module is bundled for the browser"
-                    ),
-                    format!(
-                        "read `{name}` in server code only (a route handler, a server action) and pass the result, never the secret"
-                    ),
-                ),
-                Some(false) if env_block.is_some_and(|(s, e)| r.start >= s && r.end <= e) => push(
-                    client_exposed_secret::RULE.id,
-                    client_exposed_secret::RULE.severity,
-                    Some(name),
-                    format!(
-                        "server secret `{name}` is passed through next.config `env`: Next.js inlines those values into the client bundle"
-                    ),
-                    format!(
-                        "remove `{name}` from next.config `env`; read it with process.env in server code"
-                    ),
-                ),
-                None if self.has_inventory && self.looks_secret(name) => push(
-                    undeclared_secret::RULE.id,
-                    undeclared_secret::RULE.severity,
-                    None,
-                    format!(
-                        "the code reads `{name}`, which looks like a secret but is not in the inventory"
-                    ),
-                    format!(
-                        "declare `{name}` in the inventory (owner, store, cadence), or rename it if it is not a secret"
-                    ),
-                ),
-                _ => {}
-            }
-        }
+    /// Whether the inventory declares `name`, and as `exposure: public`.
+    pub fn declared(&self, name: &str) -> Option<bool> {
+        self.declared.get(name).copied()
+    }
+
+    pub fn has_inventory(&self) -> bool {
+        self.has_inventory
+    }
+
+    /// `name` is prefixed and the inventory declares its base (`JWT_SECRET`
+    /// for `NEXT_PUBLIC_JWT_SECRET`) as a server secret: the
+    /// prefix ships that secret to browsers.
+    pub fn exposes_declared_secret<'n>(&self, name: &'n str) -> Option<(&str, &'n str)> {
+        let prefix = self.prefix_of(name)?;
+        let base = &name[prefix.len()..];
+        (self.declared(base) == Some(false)).then_some((prefix, base))
+    }
+
+    /// `name` is prefixed, not declared public, and its base looks like a
+    /// secret (`NEXT_PUBLIC_STRIPE_SECRET_KEY`).
+    pub fn exposes_secret_looking<'n>(&self, name: &'n str) -> Option<&str> {
+        let prefix = self.prefix_of(name)?;
+        let base = &name[prefix.len()..];
+        (self.declared(base) != Some(false)
+            && self.declared(name) != Some(true)
+            && self.looks_secret(base))
+        .then_some(prefix)
     }
 }
 

@@ -1,6 +1,10 @@
-//! Content scan stage: one parallel, gitignore-aware walk; every file is
-//! read once and offered to every content check (credential detectors,
-//! inventoried values by fingerprint, hardcoded inventoried names).
+//! Content scan stage, the engine only: one parallel, gitignore-aware walk;
+//! every file is read once and handed, as a [`File`], to every enabled
+//! content rule (`crate::rules`, [`crate::rules::Kind::Content`]) in one
+//! pass. The rules' matchers live beside the engine: credential detectors
+//! (`detectors`, with their keyword prefilter), inventoried values
+//! (`fingerprint`), inventoried names (`hardcoded`), log calls (`pii`) and
+//! what environment references mean (`exposure`).
 //! Nothing printed or returned here contains a secret value: findings carry
 //! a redacted copy of the file for snippets.
 
@@ -13,116 +17,18 @@ pub mod pii;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::diag::Fatal;
+use crate::envref::EnvRef;
 use crate::finding::{Finding, Severity, Suppression};
-use crate::inventory::Inventory;
-use crate::rules::{hardcoded_secret, leaked_credential, leaked_value};
+use crate::rules::{ContentCheck, Rule, Setup, Sink};
 use crate::source::{SourceFile, Span};
 
-use detectors::Detectors;
-use hardcoded::Hardcoded;
-
-/// Lock files and generated maps: full of hashes, never of credentials.
-const SKIP_NAMES: &[&str] = &[
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "pnpm-lock.yaml",
-    "yarn.lock",
-    "Cargo.lock",
-    "go.sum",
-    "composer.lock",
-    "Gemfile.lock",
-    "poetry.lock",
-    "Pipfile.lock",
-    "lock.json",
-    "bun.lockb",
-    "flake.lock",
-    "packages.lock.json",
-    "gradle.lockfile",
-];
-
-fn is_lock_file(path: &str) -> bool {
-    let file = crate::envref::file_name(path);
-    SKIP_NAMES.contains(&file)
-        || file.ends_with(".lock")
-        || file.ends_with("-lock.json")
-        || file.ends_with(".lock.json")
-        || file.ends_with(".css.json")
-        || file.ends_with(".min.js")
-        || file.ends_with(".map")
-}
-
-/// Values that are public by design (publishable keys, test keys).
-fn is_public_value(v: &str) -> bool {
-    [
-        "sk_test_",
-        "rk_test_",
-        "pk_test_",
-        "pk_live_",
-        "phc_",
-        "sb_publishable_",
-        "whsec_test",
-    ]
-    .iter()
-    .any(|p| v.starts_with(p))
-}
-
-/// Generic assignments that are public by design: search-only keys
-/// (Algolia's `apiKey` in a docs config) and client-exposed variables.
-fn generic_is_public(text: &str, line_start: usize, line: &str) -> bool {
-    let l = line.to_ascii_uppercase();
-    if [
-        "SEARCH_ONLY",
-        "SEARCH_API_KEY",
-        "NEXT_PUBLIC_",
-        "VITE_",
-        "PUBLIC_",
-        "REACT_APP_",
-        "EXPO_PUBLIC_",
-        "GATSBY_",
-    ]
-    .iter()
-    .any(|p| l.contains(p))
-    {
-        return true;
-    }
-    // Up to 8 lines above: inside an `algolia` object.
-    let mut start = line_start;
-    for _ in 0..8 {
-        match text[..start.saturating_sub(1)].rfind('\n') {
-            Some(i) => start = i + 1,
-            None => {
-                start = 0;
-                break;
-            }
-        }
-    }
-    text[start..line_start]
-        .to_ascii_lowercase()
-        .contains("algolia")
-}
-
-/// Keys whose values are hashes, not credentials.
-fn line_is_checksum(line: &str) -> bool {
-    let l = line.to_ascii_lowercase();
-    [
-        "integrity",
-        "checksum",
-        "\"sha",
-        "sha256:",
-        "sha512-",
-        "digest",
-        "etag",
-        "resolved",
-    ]
-    .iter()
-    .any(|k| l.contains(k))
-}
+use hardcoded::{Assignment, Hardcoded};
 
 /// Why a file was not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -228,9 +134,10 @@ pub fn redact(value: &str) -> String {
 }
 
 /// A finding inside one file, before it becomes a [`Finding`] with a
-/// redacted copy of the file.
-pub(crate) struct Hit {
-    pub rule: &'static str,
+/// redacted copy of the file. Content rules push these.
+pub struct Hit {
+    pub rule: &'static Rule,
+    /// The rule's severity, or lower for weak evidence.
     pub severity: Severity,
     pub start: usize,
     pub end: usize,
@@ -243,18 +150,139 @@ pub(crate) struct Hit {
     pub value: bool,
 }
 
+impl Hit {
+    pub fn new(rule: &'static Rule, start: usize, end: usize, message: impl Into<String>) -> Hit {
+        Hit {
+            rule,
+            severity: rule.severity,
+            start,
+            end,
+            message: message.into(),
+            label: "",
+            secret: None,
+            key: String::new(),
+            help: String::new(),
+            value: false,
+        }
+    }
+    pub fn label(mut self, label: &'static str) -> Hit {
+        self.label = label;
+        self
+    }
+    pub fn secret(mut self, name: impl Into<String>) -> Hit {
+        self.secret = Some(name.into());
+        self
+    }
+    pub fn key(mut self, key: impl Into<String>) -> Hit {
+        self.key = key.into();
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Hit {
+        self.help = help.into();
+        self
+    }
+    /// The span is a secret value: masked after its first 4 characters.
+    pub fn value(mut self) -> Hit {
+        self.value = true;
+        self
+    }
+    pub fn at_most(mut self, severity: Severity) -> Hit {
+        self.severity = self.severity.min(severity);
+        self
+    }
+}
+
+/// A short, stable key for a value, for fingerprints (never the value).
+pub fn value_key(v: &str) -> String {
+    blake3::hash(v.as_bytes()).to_hex()[..16].to_string()
+}
+
+/// Inventoried names and the literals assigned to them in one file.
+#[derive(Default)]
+pub struct Names {
+    pub assignments: Vec<Assignment>,
+    pub mentioned: Vec<String>,
+}
+
+/// One file as content rules see it. What several rules need (environment
+/// references, inventoried names) is computed on first use, once.
+pub struct File<'a> {
+    /// Relative to the scanned root, `/` separators.
+    pub path: &'a str,
+    pub text: &'a str,
+    /// Byte ranges to look in (line-aligned); the rest is context. Rules
+    /// that report where something starts look only inside them; rules
+    /// that read a whole file (log calls, client modules) see it all.
+    pub regions: &'a [Range<usize>],
+    /// The file is the inventory itself.
+    pub own: bool,
+    names_matcher: &'a Hardcoded,
+    refs: OnceLock<Vec<EnvRef>>,
+    names: OnceLock<Names>,
+}
+
+impl<'a> File<'a> {
+    /// Environment variables the file reads or defines.
+    pub fn refs(&self) -> &[EnvRef] {
+        self.refs
+            .get_or_init(|| crate::envref::extract(self.path, self.text))
+    }
+    /// Inventoried names in the regions, and literals assigned to them.
+    pub fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut n = Names::default();
+            n.assignments =
+                self.names_matcher
+                    .scan(self.path, self.text, self.regions, &mut n.mentioned);
+            n
+        })
+    }
+    /// Prose (runbooks, READMEs): naming a secret there is not a use.
+    pub fn is_prose(&self) -> bool {
+        [".md", ".markdown", ".txt", ".rst", ".adoc"]
+            .iter()
+            .any(|e| self.path.ends_with(e))
+    }
+}
+
+/// Byte ranges already claimed by a file's hits: disjoint, merged, keyed
+/// by start.
+#[derive(Default)]
+struct Claimed(std::collections::BTreeMap<usize, usize>);
+
+impl Claimed {
+    fn overlaps(&self, s: usize, e: usize) -> bool {
+        // Disjoint ranges: only the last one starting before `e` can reach
+        // past `s`.
+        self.0
+            .range(..e)
+            .next_back()
+            .is_some_and(|(_, &end)| end > s)
+    }
+    fn add(&mut self, mut s: usize, mut e: usize) {
+        while let Some((&start, &end)) = self.0.range(..=e).next_back() {
+            if end < s {
+                break;
+            }
+            self.0.remove(&start);
+            s = s.min(start);
+            e = e.max(end);
+        }
+        self.0.insert(s, e);
+    }
+}
+
 /// What the scanner knows before it reads a byte.
 pub struct Scanner {
-    detectors: &'static Detectors,
-    hardcoded: Hardcoded,
-    fingerprints: fingerprint::Set,
+    checks: Vec<(&'static Rule, Box<dyn ContentCheck>)>,
+    names: Hardcoded,
+    /// Gather the names each file mentions (for `unused-secret`).
+    collect_mentions: bool,
     allow: GlobSet,
-    /// Files not scanned for hardcoded names (the inventory itself).
+    /// The inventory file itself: only value checks read it.
     own_files: Vec<String>,
     max_file_size: u64,
     follow_symlinks: bool,
-    exposure: exposure::Exposure,
-    pii: pii::Pii,
 }
 
 fn globset(globs: &[String]) -> GlobSet {
@@ -269,40 +297,24 @@ fn globset(globs: &[String]) -> GlobSet {
 }
 
 impl Scanner {
-    pub fn new(inventory: Option<&Inventory>, config: &Config) -> Scanner {
-        let mut fingerprints = fingerprint::Set::default();
-        let mut names = Vec::new();
-        let mut own_files = Vec::new();
-        if let Some(inv) = inventory {
-            own_files.push(inv.source.name.clone());
-            for s in &inv.secrets {
-                names.push(s.name.value.clone());
-                for fp in &s.fingerprints {
-                    fingerprints.add(&fp.value, &s.name.value);
-                }
-            }
-        }
-        Scanner {
-            detectors: Detectors::get(),
-            hardcoded: Hardcoded::new(names),
-            fingerprints,
-            allow: globset(&config.scan.allow_paths),
-            own_files,
-            max_file_size: config.scan.max_file_size,
-            follow_symlinks: config.scan.follow_symlinks,
-            exposure: exposure::Exposure::new(inventory, config),
-            pii: pii::Pii::new(
-                &inventory.map(|i| i.pii.fields.clone()).unwrap_or_default(),
-                &config.scan.redacting_calls,
-                &config.scan.non_person_receivers,
-                &config.scan.log_sinks,
-            ),
-        }
-    }
-
-    /// Adds PII fields found outside the inventory (`pii.from` schemas).
-    pub fn add_pii_fields(&mut self, fields: &[String]) {
-        self.pii.add_fields(fields);
+    /// The engine with every content rule the sink has enabled.
+    pub fn new(setup: &Setup<'_>, sink: &Sink) -> Result<Scanner, Fatal> {
+        let inventory = setup.inventory;
+        let names: Vec<String> = inventory
+            .map(|inv| inv.secrets.iter().map(|s| s.name.value.clone()).collect())
+            .unwrap_or_default();
+        Ok(Scanner {
+            checks: crate::rules::content_checks(setup, sink)?,
+            names: Hardcoded::new(names),
+            collect_mentions: inventory.is_some()
+                && sink.enabled(crate::rules::unused_secret::RULE.id),
+            allow: globset(&setup.config.scan.allow_paths),
+            own_files: inventory
+                .map(|inv| vec![inv.source.name.clone()])
+                .unwrap_or_default(),
+            max_file_size: setup.config.scan.max_file_size,
+            follow_symlinks: setup.config.scan.follow_symlinks,
+        })
     }
 
     /// Scans one file's bytes; `path` is relative with `/` separators.
@@ -370,108 +382,38 @@ impl Scanner {
         regions: &[Range<usize>],
         stats: &mut Stats,
     ) -> Vec<Finding> {
+        let file = File {
+            path,
+            text,
+            regions,
+            own: self.own_files.iter().any(|f| f == path),
+            names_matcher: &self.names,
+            refs: OnceLock::new(),
+            names: OnceLock::new(),
+        };
         let mut hits: Vec<Hit> = Vec::new();
-        let value_key = |v: &str| blake3::hash(v.as_bytes()).to_hex()[..16].to_string();
-
-        let fingerprinted = regions.iter().flat_map(|r| {
-            self.fingerprints
-                .find(&text[r.clone()])
-                .into_iter()
-                .map(move |(s, e, name)| (r.start + s, r.start + e, name))
-        });
-        for (s, e, name) in fingerprinted {
-            hits.push(Hit {
-                rule: leaked_value::RULE.id,
-                severity: leaked_value::RULE.severity,
-                start: s,
-                end: e,
-                message: format!("the value of `{name}` appears here ({})", redact(&text[s..e])),
-                label: "inventoried secret value",
-                secret: Some(name),
-                key: value_key(&text[s..e]),
-                help: "rotate the secret: it is in the repository now. Then remove it and read it from its store".into(),
-                value: true,
-            });
-        }
-        let own = self.own_files.iter().any(|f| f == path);
-        if !own {
-            let refs = crate::envref::extract(path, text);
-            self.exposure.check(path, text, &refs, &mut hits);
-            self.pii.check(path, text, &mut hits);
-            for r in refs {
-                stats.mentioned.insert(r.name);
+        let mut claimed = Claimed::default();
+        let mut found = Vec::new();
+        for (_, check) in &self.checks {
+            check.check(&file, &mut found);
+            // A value already reported (by an earlier rule, or earlier by
+            // this one) is not reported again.
+            for h in found.drain(..) {
+                if h.value && claimed.overlaps(h.start, h.end) {
+                    continue;
+                }
+                claimed.add(h.start, h.end);
+                hits.push(h);
             }
         }
-        if !own {
-            let mut mentioned = Vec::new();
-            let assignments = self.hardcoded.scan(path, text, regions, &mut mentioned);
-            // Prose (runbooks, READMEs) naming a secret is not a use.
-            let prose = [".md", ".markdown", ".txt", ".rst", ".adoc"]
-                .iter()
-                .any(|e| path.ends_with(e));
-            if !prose {
-                stats.mentioned.extend(mentioned);
-            }
-            for a in assignments {
-                if hits.iter().any(|h| h.start < a.end && a.start < h.end) {
-                    continue;
-                }
-                let value = &text[a.start..a.end];
-                hits.push(Hit {
-                    rule: hardcoded_secret::RULE.id,
-                    severity: hardcoded_secret::RULE.severity,
-                    start: a.start,
-                    end: a.end,
-                    message: format!(
-                        "`{}` is assigned a literal value ({})",
-                        a.name,
-                        redact(value)
-                    ),
-                    label: "literal value",
-                    secret: Some(a.name.clone()),
-                    key: value_key(value),
-                    help: format!(
-                        "read `{}` from its store at run time; if the value is real, rotate it",
-                        a.name
-                    ),
-                    value: true,
-                });
-            }
-        }
-        if !is_lock_file(path) {
-            for m in self.detectors.find_in(text, regions) {
-                let value = &text[m.start..m.end];
-                if is_public_value(value) {
-                    continue;
-                }
-                let line_start = text[..m.start].rfind('\n').map_or(0, |i| i + 1);
-                let line_end = text[m.start..]
-                    .find('\n')
-                    .map_or(text.len(), |i| m.start + i);
-                let line = &text[line_start..line_end];
-                if m.detector.id.starts_with("generic")
-                    && (line_is_checksum(line) || generic_is_public(text, line_start, line))
-                {
-                    continue;
-                }
-                if hits.iter().any(|h| h.start < m.end && m.start < h.end) {
-                    continue;
-                }
-                hits.push(Hit {
-                    rule: leaked_credential::RULE.id,
-                    severity: leaked_credential::RULE.severity,
-                    start: m.start,
-                    end: m.end,
-                    message: format!("{} ({})", m.detector.name, redact(value)),
-                    label: "credential",
-                    secret: None,
-                    key: format!("{}:{}", m.detector.id, value_key(value)),
-                    help: format!(
-                        "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
-                        m.detector.description, m.detector.id
-                    ),
-                    value: true,
-                });
+        if self.collect_mentions && !file.own {
+            stats
+                .mentioned
+                .extend(file.refs().iter().map(|r| r.name.clone()));
+            if !file.is_prose() {
+                stats
+                    .mentioned
+                    .extend(file.names().mentioned.iter().cloned());
             }
         }
         if hits.is_empty() {
@@ -495,18 +437,13 @@ impl Scanner {
         let source = SourceFile::new(path, masked);
         hits.into_iter()
             .map(|h| {
-                let mut f = Finding::new(
-                    h.rule,
-                    h.severity,
-                    &source,
-                    Span::new(h.start, h.end),
-                    h.message,
-                )
-                .label(h.label)
-                .key(h.key)
-                .help(h.help);
+                let mut f = Finding::new(h.rule, &source, Span::new(h.start, h.end), h.message)
+                    .at_most(h.severity)
+                    .label(h.label)
+                    .key(h.key)
+                    .help(h.help);
                 f.secret = h.secret;
-                if inline_allowed(&source, h.start, h.rule) {
+                if inline_allowed(&source, h.start, h.rule.id) {
                     f.suppressed = Some(Suppression::Inline);
                 }
                 f
@@ -559,7 +496,7 @@ impl Scanner {
                 stats,
             };
             Box::new(move |entry| {
-                let rel = |p: &Path| crate::check::display_path(root, p);
+                let rel = |p: &Path| crate::source::display_path(root, p);
                 match entry {
                     Err(e) => {
                         let path = match &e {

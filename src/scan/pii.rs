@@ -1,4 +1,5 @@
-//! `pii-in-log`: a PII field passed to a log call.
+//! Log calls and the PII fields in their arguments, for the `pii-in-log`
+//! rule (`crate::rules::pii_in_log`).
 //!
 //! A small lexer, not regexes over lines: a log call is found by its callee
 //! (`console.log(`, `logger.info(`, `logging.warning(`, `slog.Info(`,
@@ -17,9 +18,6 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
-
-use super::Hit;
-use crate::rules::pii_in_log;
 
 pub struct Pii {
     fields: HashSet<String>,
@@ -278,6 +276,17 @@ fn tokens_into<'a>(
     !stop_on_close
 }
 
+/// A PII field in a log call's arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogArg {
+    pub start: usize,
+    pub end: usize,
+    /// As written: `user.email`, `"email"`, `email`.
+    pub what: String,
+    pub field: String,
+    pub callee: String,
+}
+
 impl Pii {
     pub fn new(
         fields: &[String],
@@ -292,10 +301,6 @@ impl Pii {
             sinks: sinks.to_vec(),
             calls: Default::default(),
         }
-    }
-
-    pub fn add_fields(&mut self, fields: &[String]) {
-        self.fields.extend(fields.iter().cloned());
     }
 
     fn is_field(&self, name: &str) -> Option<String> {
@@ -314,16 +319,26 @@ impl Pii {
             .cloned()
     }
 
-    pub(crate) fn check(&self, path: &str, text: &str, out: &mut Vec<Hit>) {
+    /// A few redacting calls, for help texts.
+    pub fn redactors_hint(&self) -> String {
+        let mut r: Vec<&str> = self.redactors.iter().map(String::as_str).collect();
+        r.sort_unstable();
+        r.truncate(4);
+        r.join(", ")
+    }
+
+    /// The PII fields passed to log calls in `text`.
+    pub fn find(&self, path: &str, text: &str) -> Vec<LogArg> {
+        let mut out = Vec::new();
         if self.fields.is_empty() {
-            return;
+            return out;
         }
-        let Some(l) = lang(path) else { return };
+        let Some(l) = lang(path) else { return out };
         let Some(re) = self.calls[l as usize]
             .get_or_init(|| call_regex(l, &self.sinks))
             .as_ref()
         else {
-            return;
+            return out;
         };
         for m in re.find_iter(text) {
             let callee = text[m.start()..m.end()]
@@ -338,11 +353,12 @@ impl Pii {
             let Some(toks) = tokens(&text[args_start..window_end], args_start, l) else {
                 continue;
             };
-            self.scan_args(&toks, &callee, out);
+            self.scan_args(&toks, &callee, &mut out);
         }
+        out
     }
 
-    fn scan_args(&self, toks: &[Tok<'_>], callee: &str, out: &mut Vec<Hit>) {
+    fn scan_args(&self, toks: &[Tok<'_>], callee: &str, out: &mut Vec<LogArg>) {
         // Depths at which an enclosing call is a redactor.
         let mut stack: Vec<bool> = Vec::new();
         let mut redacted_depth = 0usize;
@@ -435,26 +451,13 @@ impl Pii {
         }
     }
 
-    fn hit(&self, start: usize, end: usize, what: &str, field: &str, callee: &str) -> Hit {
-        Hit {
-            rule: pii_in_log::RULE.id,
-            severity: pii_in_log::RULE.severity,
+    fn hit(&self, start: usize, end: usize, what: &str, field: &str, callee: &str) -> LogArg {
+        LogArg {
             start,
             end,
-            message: format!("`{what}` (PII field `{field}`) is passed to a log call (`{callee}`)"),
-            label: "personal data",
-            secret: None,
-            key: format!("{callee}:{what}"),
-            help: format!(
-                "log an identifier that is not personal data (a user id), or wrap the value in a redacting call ({})",
-                {
-                    let mut r: Vec<&str> = self.redactors.iter().map(String::as_str).collect();
-                    r.sort_unstable();
-                    r.truncate(4);
-                    r.join(", ")
-                }
-            ),
-            value: false,
+            what: what.to_string(),
+            field: field.to_string(),
+            callee: callee.to_string(),
         }
     }
 }
@@ -474,9 +477,9 @@ mod tests {
     }
 
     fn found(path: &str, text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        pii().check(path, text, &mut out);
-        out.iter()
+        pii()
+            .find(path, text)
+            .iter()
             .map(|h| text[h.start..h.end].to_string())
             .collect()
     }
