@@ -17,8 +17,6 @@ pub struct Diag {
     pub labels: Vec<(Span, String)>,
     pub help: Option<String>,
     pub severity: MSeverity,
-    /// Diagnostics shown after this one: locations in other files.
-    pub related: Vec<Diag>,
     snippet: Option<Snippet>,
 }
 
@@ -32,7 +30,6 @@ impl Diag {
             labels: Vec::new(),
             help: None,
             severity: MSeverity::Error,
-            related: Vec::new(),
             snippet: None,
         }
     }
@@ -53,7 +50,6 @@ impl Diag {
             labels: vec![(span, label.into())],
             help: None,
             severity: MSeverity::Error,
-            related: Vec::new(),
         }
     }
 
@@ -109,12 +105,6 @@ impl Diagnostic for Diag {
         self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.related.iter().map(|d| d as &dyn Diagnostic)))
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.snippet.as_ref().map(|s| s as &dyn SourceCode)

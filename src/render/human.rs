@@ -6,7 +6,9 @@ use crate::check::Outcome;
 use crate::diag::{self, Diag};
 use crate::finding::{Finding, Severity, Suppression};
 
-pub fn to_diag(f: &Finding) -> Diag {
+/// A finding as a diagnostic, then one per location it has in another file
+/// (the policy line that required what is missing).
+pub fn to_diags(f: &Finding) -> Vec<Diag> {
     let mut d = Diag::at(
         &f.rule,
         f.message.clone(),
@@ -19,10 +21,11 @@ pub fn to_diag(f: &Finding) -> Diag {
         Severity::Warning => MSeverity::Warning,
         Severity::Note => MSeverity::Advice,
     });
+    let mut related = Vec::new();
     for l in &f.labels {
         match &l.source {
             None => d.labels.push((l.span, l.text.clone())),
-            Some(src) => d.related.push(
+            Some(src) => related.push(
                 Diag::at(&f.rule, l.text.clone(), src, l.span, "").with_severity(MSeverity::Advice),
             ),
         }
@@ -30,7 +33,8 @@ pub fn to_diag(f: &Finding) -> Diag {
     if let Some(h) = &f.help {
         d = d.with_help(h.clone());
     }
-    d
+    related.insert(0, d);
+    related
 }
 
 pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
@@ -38,7 +42,7 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none())
-        .map(to_diag)
+        .flat_map(to_diags)
         .collect();
     let mut s = diag::render(&shown, color);
     let waived: Vec<&Finding> = out

@@ -149,11 +149,11 @@ pub trait ContentCheck: Send + Sync {
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>);
 }
 
+/// Enabled content rules with their per-run state, in registry order.
+pub type ContentChecks = Vec<(&'static Rule, Box<dyn ContentCheck>)>;
+
 /// Builds the enabled content rules, in registry order.
-pub fn content_checks(
-    setup: &Setup<'_>,
-    sink: &Sink,
-) -> Result<Vec<(&'static Rule, Box<dyn ContentCheck>)>, Fatal> {
+pub fn content_checks(setup: &Setup<'_>, sink: &Sink) -> Result<ContentChecks, Fatal> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for r in ALL {

@@ -133,7 +133,7 @@ impl Exposure {
 
     /// `name` is prefixed, not declared public, and its base looks like a
     /// secret (`NEXT_PUBLIC_STRIPE_SECRET_KEY`).
-    pub fn exposes_secret_looking<'n>(&self, name: &'n str) -> Option<&str> {
+    pub fn exposes_secret_looking(&self, name: &str) -> Option<&str> {
         let prefix = self.prefix_of(name)?;
         let base = &name[prefix.len()..];
         (self.declared(base) != Some(false)
