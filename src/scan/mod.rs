@@ -317,6 +317,11 @@ impl Scanner {
         })
     }
 
+    /// The content rules this scanner runs, in order.
+    pub fn rules(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.checks.iter().map(|(r, _)| r.id)
+    }
+
     /// Scans one file's bytes; `path` is relative with `/` separators.
     pub fn scan_bytes(&self, path: &str, bytes: &[u8], stats: &mut Stats) -> Vec<Finding> {
         self.scan_bytes_in(path, bytes, None, stats)
