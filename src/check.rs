@@ -53,6 +53,10 @@ pub struct Summary {
     /// Files scanned and skipped, when content was scanned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<crate::scan::Stats>,
+    /// The PII field list `pii-in-log` used: `inventory` (its `pii:`
+    /// section) or `default` (no section, or `--no-inventory`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pii_fields: Option<&'static str>,
 }
 
 /// Everything a run found, ready to render.
@@ -182,6 +186,9 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
             root: &opts.root,
         };
         let scanner = crate::scan::Scanner::new(&setup, &sink)?;
+        if scanner.rules().any(|r| r == rules::pii_in_log::RULE.id) {
+            summary.pii_fields = Some(rules::pii_in_log::field_source(inventory.as_ref()));
+        }
         let (content, stats) = match &opts.scope {
             Scope::Tree => scanner.scan_tree(&opts.root),
             Scope::Staged => crate::git::staged(&opts.root, &scanner)?,

@@ -101,6 +101,17 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
             }
         }
     }
+    // Which PII list was used, when it matters: it found something.
+    let pii_found = out
+        .findings
+        .iter()
+        .any(|f| f.rule == crate::rules::pii_in_log::RULE.id && f.suppressed.is_none());
+    if sm.pii_fields == Some("default") && (pii_found || verbose) {
+        s.push_str(&format!(
+            "pii-in-log used the default PII field list ({} fields: email, phone, names, date of birth, address, national ids, IP address, card number); a `pii:` section in the inventory chooses its own\n",
+            crate::rules::pii_in_log::DEFAULT_FIELDS.len()
+        ));
+    }
     let mark = if sm.blocking > 0 { "✖" } else { "✔" };
     let mut extra = Vec::new();
     if sm.waived > 0 {

@@ -50,13 +50,59 @@ redacting call.
 "#,
 };
 
+/// The PII fields looked for when the inventory has no `pii:` section (or
+/// with `--no-inventory`): the personal data most often logged by mistake.
+/// Spellings are matched across case and `_` (`firstName`, `first_name`).
+pub const DEFAULT_FIELDS: &[&str] = &[
+    "email",
+    "email_address",
+    "phone",
+    "phone_number",
+    "mobile_number",
+    "full_name",
+    "first_name",
+    "last_name",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "dob",
+    "birth_date",
+    "birthdate",
+    "address",
+    "street_address",
+    "home_address",
+    "postal_address",
+    "ssn",
+    "social_security_number",
+    "national_id",
+    "passport_number",
+    "tax_id",
+    "ip_address",
+    "card_number",
+    "credit_card",
+    "credit_card_number",
+    "iban",
+];
+
+/// Which field list a run uses: the inventory's `pii:` section, or the
+/// default list when there is none.
+pub fn field_source(inventory: Option<&Inventory>) -> &'static str {
+    match inventory {
+        Some(inv) if inv.root.get("pii").is_some() => "inventory",
+        _ => "default",
+    }
+}
+
 struct PiiInLog(Pii);
 
 fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
     let mut fields = Vec::new();
-    if let Some(inv) = setup.inventory {
-        fields.extend(inv.pii.fields.iter().cloned());
-        fields.extend(pii_fields_from_schemas(setup.root, inv)?);
+    match setup.inventory {
+        Some(inv) if field_source(Some(inv)) == "inventory" => {
+            fields.extend(inv.pii.fields.iter().cloned());
+            fields.extend(pii_fields_from_schemas(setup.root, inv)?);
+        }
+        _ => fields.extend(DEFAULT_FIELDS.iter().map(|f| f.to_string())),
     }
     let scan = &setup.config.scan;
     Ok(Box::new(PiiInLog(Pii::new(
