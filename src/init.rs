@@ -1,9 +1,11 @@
 //! `keyledger init`: drafts `secrets-inventory.yaml` from what the code
-//! already reads — secret-looking environment variables, the keys of
-//! `.env.example`-style files, and client-exposed variables (drafted as
-//! `exposure: public`). Owners and stores are placeholders marked for
-//! review; the draft validates against the schema and `keyledger check`
-//! accepts it.
+//! already reads. Each variable name is classified ([`Class`]): secrets
+//! (the name says so, or a `.env.example` key left blank) and client-exposed
+//! values (drafted as `exposure: public`) are drafted; configuration (ids,
+//! URLs, buckets, flags), values a CI system provides (`GITHUB_TOKEN`) and
+//! script-local variables are listed in the header, not drafted. Owners and
+//! stores are placeholders that `check` reports as missing until filled in;
+//! the draft validates against the schema.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,7 +21,229 @@ struct Seen {
     /// First place it was seen: `path:line`.
     first: String,
     count: usize,
+    /// Behind a client-exposed prefix: shipped to browsers.
     public: bool,
+    /// The name itself says secret (`…_TOKEN`, `…_PASSWORD`).
+    says_secret: bool,
+    /// A `.env.example`-style key left blank or as a placeholder.
+    blank_in_dotenv: bool,
+    /// Seen in files where it is not assigned by a script itself.
+    outside_scripts: bool,
+}
+
+/// What a variable name is, for the draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// A secret a team owns: drafted.
+    Secret,
+    /// A client-exposed value (`NEXT_PUBLIC_…`): drafted as public.
+    Public,
+    /// Configuration: an id, a URL, a bucket, a flag. Not drafted.
+    Config,
+    /// Provided by the CI system or the platform (`GITHUB_TOKEN`,
+    /// `ACTIONS_…`, `VERCEL_OIDC_TOKEN`). Not drafted.
+    Provided,
+    /// A variable a script assigns itself (`TOKEN=$(curl …)`). Not drafted.
+    Local,
+}
+
+/// Names a CI system or hosting platform sets for every run.
+fn is_provided(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "GITHUB_TOKEN",
+        "CI_JOB_TOKEN",
+        "CI_JOB_JWT",
+        "CI_JOB_JWT_V2",
+        "CI_REGISTRY_PASSWORD",
+        "CI_DEPENDENCY_PROXY_PASSWORD",
+        "BUILDKITE_AGENT_ACCESS_TOKEN",
+        "VERCEL_OIDC_TOKEN",
+        "VERCEL_URL",
+        "VERCEL_ENV",
+        "VERCEL_BRANCH_URL",
+        "VERCEL_PROJECT_PRODUCTION_URL",
+        "SYSTEM_ACCESSTOKEN",
+        "NODE_ENV",
+        "HOME",
+        "PATH",
+        "PWD",
+        "USER",
+        "SHELL",
+    ];
+    const PREFIXES: &[&str] = &[
+        "ACTIONS_",
+        "RUNNER_",
+        "GITHUB_SHA",
+        "GITHUB_REF",
+        "GITHUB_ACTOR",
+        "GITHUB_RUN",
+        "GITHUB_EVENT",
+        "GITHUB_WORKSPACE",
+        "GITHUB_REPOSITORY",
+        "GITHUB_OUTPUT",
+        "GITHUB_ENV",
+        "GITHUB_STEP_SUMMARY",
+        "VERCEL_GIT_",
+        "NEXT_PUBLIC_VERCEL_",
+        "CIRCLE_",
+        "BITBUCKET_BUILD",
+    ];
+    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Names whose value is configuration, judged by their words: an id, a
+/// URL, a host, a bucket, a flag (`STRIPE_WEBHOOK_ID`,
+/// `MYSQL_ALLOW_EMPTY_PASSWORD`, `STORAGE_PRIVATE_BUCKET`, `TEAM_ID_VERCEL`).
+/// A connection string (`DATABASE_URL`, `REDIS_URL`) or a webhook URL
+/// carries its credential, so it is not configuration.
+fn is_config(name: &str, says_secret: bool) -> bool {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let Some(last) = words.last() else {
+        return false;
+    };
+    const CREDENTIAL_URL: &[&str] = &[
+        "DATABASE",
+        "DB",
+        "POSTGRES",
+        "POSTGRESQL",
+        "PG",
+        "MYSQL",
+        "MONGO",
+        "MONGODB",
+        "REDIS",
+        "AMQP",
+        "RABBITMQ",
+        "BROKER",
+        "SMTP",
+        "KV",
+        "EDGE",
+        "HOOK",
+        "WEBHOOK",
+        "DSN",
+    ];
+    let url = ["URL", "URI", "DSN"].contains(last);
+    if url
+        && words.iter().any(|w| CREDENTIAL_URL.contains(w))
+        && !words
+            .iter()
+            .any(|w| ["REST", "API", "BASE", "PUBLIC"].contains(w))
+    {
+        return false;
+    }
+    const FLAG_WORDS: &[&str] = &[
+        "ALLOW",
+        "ENABLE",
+        "ENABLED",
+        "DISABLE",
+        "DISABLED",
+        "SKIP",
+        "REQUIRE",
+        "REQUIRED",
+        "USE",
+        "FEATURE",
+        "FLAG",
+        "MIN",
+        "MAX",
+        "LENGTH",
+        "EXPIRY",
+        "EXPIRES",
+        "TTL",
+        "TIMEOUT",
+        "FILE",
+        "PATH",
+        "DIR",
+        "POLICY",
+        "HEADER",
+        "ALGORITHM",
+        "ALG",
+    ];
+    const CONFIG_WORDS: &[&str] = &[
+        "ID", "IDS", "URL", "URLS", "URI", "ENDPOINT", "HOST", "HOSTNAME", "PORT", "DOMAIN",
+        "REGION", "ZONE", "BUCKET", "DATASET", "COUPON", "NAME", "USER", "USERNAME", "EMAIL",
+        "MODE", "ENV", "LEVEL", "VERSION", "LIMIT", "COUNT", "SIZE", "LOCALE", "CHANNEL", "TOPIC",
+        "QUEUE", "INDEX", "ORG", "PROJECT", "ACCOUNT", "AUDIENCE", "ISSUER", "SCOPE", "SCOPES",
+    ];
+    words.iter().any(|w| FLAG_WORDS.contains(w))
+        || CONFIG_WORDS.contains(last)
+        || (!says_secret && words.contains(&"ID"))
+}
+
+/// A URL that carries its credential: a connection string (`DATABASE_URL`,
+/// `REDIS_URL`, `MONGODB_URI`, `SENTRY_DSN`) or a webhook URL.
+fn is_credential_url(name: &str) -> bool {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    const CREDENTIAL_URL: &[&str] = &[
+        "DATABASE",
+        "DB",
+        "POSTGRES",
+        "POSTGRESQL",
+        "PG",
+        "MYSQL",
+        "MONGO",
+        "MONGODB",
+        "REDIS",
+        "AMQP",
+        "RABBITMQ",
+        "BROKER",
+        "SMTP",
+        "KV",
+        "EDGE",
+        "HOOK",
+        "WEBHOOK",
+        "DSN",
+    ];
+    words
+        .last()
+        .is_some_and(|l| ["URL", "URI", "DSN"].contains(l))
+        && words.iter().any(|w| CREDENTIAL_URL.contains(w))
+        && !words
+            .iter()
+            .any(|w| ["REST", "API", "BASE", "PUBLIC"].contains(w))
+}
+
+/// Classifies a variable name from what was seen of it.
+fn classify(name: &str, seen: &Seen) -> Class {
+    if is_provided(name) {
+        Class::Provided
+    } else if seen.public {
+        Class::Public
+    } else if !seen.outside_scripts {
+        Class::Local
+    } else if is_config(name, seen.says_secret) {
+        Class::Config
+    } else if seen.says_secret || seen.blank_in_dotenv || is_credential_url(name) {
+        Class::Secret
+    } else {
+        Class::Config
+    }
+}
+
+/// Whether `text` assigns `name` itself in shell syntax (`NAME=$(…)`,
+/// `NAME=""`, `for NAME in`, `read NAME`): a script-local variable.
+fn assigned_by_script(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(i, _)| {
+        let before = &text[..i];
+        let line_start = before.rfind('\n').map_or(0, |j| j + 1);
+        let head = before[line_start..].trim_start();
+        let head = head.strip_prefix("export ").unwrap_or(head).trim_start();
+        let after = &text[i + name.len()..];
+        let word_start = before
+            .bytes()
+            .last()
+            .is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'{'));
+        if !word_start {
+            return false;
+        }
+        (head.is_empty()
+            && (after.starts_with("=$(")
+                || after.starts_with("=\"\"")
+                || after.starts_with("=''")
+                || after.starts_with("=`")))
+            || head.ends_with("for ") && after.starts_with(" in ")
+            || head.ends_with("read ")
+            || head.ends_with("read -r ")
+            || head.ends_with("local ")
+    })
 }
 
 fn yaml_quote(s: &str) -> String {
@@ -28,7 +252,7 @@ fn yaml_quote(s: &str) -> String {
 
 /// Collects the references under `root` (gitignore-aware, one read per
 /// file), and what was skipped or read with replacement characters.
-fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
+fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats, Exposure) {
     let exposure = Exposure::new(None, config);
     let mut out: BTreeMap<String, Seen> = BTreeMap::new();
     let mut stats = Stats::default();
@@ -78,13 +302,9 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
                 .scan
                 .client_prefixes
                 .iter()
-                .find(|p| r.name.starts_with(p.as_str()));
-            // A client-exposed name that says secret is drafted as a
-            // secret, so `check` reports the exposure instead of the draft
-            // blessing it.
-            let public = prefix.is_some_and(|p| !exposure.looks_secret(&r.name[p.len()..]));
+                .find(|p| r.name.starts_with(p.as_str()) && r.name.len() > p.len());
             // A `.env.example` key left empty or as a placeholder is one to
-            // fill in with a secret; `LOG_LEVEL=info` is configuration.
+            // fill in; `LOG_LEVEL=info` is configuration.
             let blank_in_dotenv = dotenv && r.kind == Kind::Define && {
                 let rest = &text[r.end..];
                 let line = rest.split('\n').next().unwrap_or("");
@@ -96,8 +316,13 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
                     .unwrap_or("");
                 crate::scan::detectors::is_placeholder(value)
             };
-            let wanted = prefix.is_some() || exposure.looks_secret(&r.name) || blank_in_dotenv;
-            if !wanted {
+            let says_secret = exposure.looks_secret(&r.name);
+            if prefix.is_none()
+                && !says_secret
+                && !blank_in_dotenv
+                && !is_provided(&r.name)
+                && !is_credential_url(&r.name)
+            {
                 continue;
             }
             let line = text[..r.start].matches('\n').count() + 1;
@@ -106,33 +331,83 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
                 seen.first = format!("{path}:{line}");
             }
             seen.count += 1;
-            seen.public = public;
+            seen.public |= prefix.is_some();
+            seen.says_secret |= says_secret;
+            seen.blank_in_dotenv |= blank_in_dotenv;
+            seen.outside_scripts |= !assigned_by_script(&text, &r.name);
         }
     }
-    (out, stats)
+    (out, stats, exposure)
 }
 
 /// Drafts the inventory text; the files skipped (binary, too large,
 /// unreadable) and those read with replacement characters are in the
 /// stats.
 pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> (String, Stats) {
-    let (found, stats) = collect(root, config);
+    let (found, stats, exposure) = collect(root, config);
+    let classes: Vec<(&String, &Seen, Class)> = found
+        .iter()
+        .map(|(n, seen)| (n, seen, classify(n, seen)))
+        .collect();
+    let count = |c: Class| classes.iter().filter(|x| x.2 == c).count();
     let mut s = String::new();
     s.push_str("# yaml-language-server: $schema=https://keyledger.dev/schemas/secret-inventory.schema.json\n");
     s.push_str(&format!(
-        "# Drafted by `keyledger init` on {today} from the environment variables the code reads.\n"
+        "# Drafted by `keyledger init` on {today} from the environment variables the code\n# reads: {} secrets and {} client-exposed (public) values.\n#\n",
+        count(Class::Secret),
+        count(Class::Public)
     ));
     s.push_str(
-        "# REVIEW every entry: owners and stores are placeholders, cadences are defaults,\n",
+        "# Next steps:\n\
+         #   1. Give each secret its owner and store: replace `TODO-owner` and `kind: other`\n\
+         #      (with a `ref`). Until then `keyledger check` reports owner-required and\n\
+         #      store-required for them.\n\
+         #   2. Record when each secret last rotated (`last_rotated: YYYY-MM-DD`), or rotate\n\
+         #      it now; delete entries that are not secrets your team owns.\n\
+         #   3. Run `keyledger check`. To adopt it as a gate, `keyledger baseline` accepts\n\
+         #      today's findings so that CI blocks only new ones.\n",
     );
-    s.push_str(
-        "# and no entry has a last_rotated date yet (`keyledger check` warns: never-rotated).\n",
-    );
-    s.push_str("version: 1\ndefaults:\n  owner: TODO-owner        # review: the team that answers for these secrets\n  store:\n    kind: other            # review: where the value lives\n  cadence: 90d             # review\nsecrets:\n");
-    if found.is_empty() {
+    for (class, what) in [
+        (Class::Config, "configuration (ids, URLs, buckets, flags)"),
+        (Class::Provided, "provided by CI or the platform"),
+        (Class::Local, "variables a script assigns itself"),
+    ] {
+        let names: Vec<&str> = classes
+            .iter()
+            .filter(|x| x.2 == class)
+            .map(|x| x.0.as_str())
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let mut line = format!("#\n# Not drafted, {what}:");
+        let mut width = line.len() - 2;
+        for n in names {
+            if width + n.len() + 1 > 90 {
+                line.push_str("\n#  ");
+                width = 3;
+            }
+            line.push(' ');
+            line.push_str(n);
+            width += n.len() + 1;
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s.push_str("version: 1\ndefaults:\n  owner: TODO-owner        # the team that answers for these secrets\n  store:\n    kind: other            # where the value lives: a store kind and its `ref`\n  cadence: 90d             # review\n");
+    s.push_str("# The PII fields `pii-in-log` looks for in log calls; edit to fit your data.\npii:\n  fields:\n");
+    for f in crate::rules::pii_in_log::DEFAULT_FIELDS {
+        s.push_str(&format!("    - {f}\n"));
+    }
+    s.push_str("secrets:\n");
+    let drafted: Vec<_> = classes
+        .iter()
+        .filter(|x| matches!(x.2, Class::Secret | Class::Public))
+        .collect();
+    if drafted.is_empty() {
         s.push_str("  []\n");
     }
-    for (name, seen) in &found {
+    for (name, seen, class) in drafted {
         s.push_str(&format!("  - name: {name}\n"));
         let uses = if seen.count > 1 {
             format!(" (+{} more)", seen.count - 1)
@@ -146,10 +421,13 @@ pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> (String,
                 seen.first
             ))
         ));
-        if seen.public {
-            s.push_str(
-                "    exposure: public         # client-exposed prefix: shipped to browsers\n",
-            );
+        if *class == Class::Public {
+            let says = if exposure.looks_secret(name) {
+                "   # REVIEW: the name says secret, but the prefix ships it to browsers"
+            } else {
+                "         # client-exposed prefix: shipped to browsers"
+            };
+            s.push_str(&format!("    exposure: public{says}\n"));
             s.push_str("    blast_radius: low\n");
             s.push_str("    cadence: on-compromise\n");
         }
@@ -192,4 +470,68 @@ pub fn run(
     std::fs::write(path, &text)
         .map_err(|e| Diag::plain("io", format!("cannot write {display}: {e}")))?;
     Ok((text.matches("\n  - name: ").count(), stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(name: &str, says_secret: bool, blank: bool) -> Class {
+        let seen = Seen {
+            says_secret,
+            blank_in_dotenv: blank,
+            outside_scripts: true,
+            ..Seen::default()
+        };
+        classify(name, &seen)
+    }
+
+    #[test]
+    fn names_are_classified() {
+        for (name, secret, want) in [
+            ("STRIPE_SECRET_KEY", true, Class::Secret),
+            ("DATABASE_URL", true, Class::Secret),
+            ("REDIS_URL", false, Class::Secret),
+            ("SLACK_WEBHOOK_URL", true, Class::Secret),
+            ("GITHUB_CLIENT_SECRET", true, Class::Secret),
+            ("GITHUB_CLIENT_ID", false, Class::Config),
+            ("STRIPE_WEBHOOK_ID", true, Class::Config),
+            ("UPSTASH_REDIS_REST_URL", false, Class::Config),
+            ("STORAGE_PRIVATE_BUCKET", true, Class::Config),
+            ("DYNADOT_COUPON", false, Class::Config),
+            ("FEATURE_NEW_CHECKOUT", false, Class::Config),
+            ("MYSQL_ALLOW_EMPTY_PASSWORD", true, Class::Config),
+            ("POSTGRES_PASSWORD_FILE", true, Class::Config),
+            ("TEAM_ID_VERCEL", false, Class::Config),
+            ("GITHUB_TOKEN", true, Class::Provided),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", true, Class::Provided),
+            ("VERCEL_OIDC_TOKEN", true, Class::Provided),
+        ] {
+            assert_eq!(class(name, secret, false), want, "{name}");
+        }
+        // A blank .env.example key with no telling word is drafted.
+        assert_eq!(class("EDGE_CONFIG", false, true), Class::Secret);
+        assert_eq!(class("LOG_LEVEL", false, false), Class::Config);
+    }
+
+    #[test]
+    fn script_local_variables() {
+        let ci = "run: |\n  TOKEN=\"\"\n  for i in 1 2; do\n    TOKEN=$(curl -s x)\n  done\n  echo $TOKEN\n";
+        assert!(assigned_by_script(ci, "TOKEN"));
+        assert!(assigned_by_script(
+            "for KEY in a b; do echo $KEY; done\n",
+            "KEY"
+        ));
+        assert!(assigned_by_script("read -r PASSWORD\n", "PASSWORD"));
+        assert!(!assigned_by_script(
+            "curl -H \"Authorization: $API_TOKEN\"\n",
+            "API_TOKEN"
+        ));
+        assert!(!assigned_by_script("API_TOKEN=abc123 ./run\n", "API_TOKEN"));
+        // `MY_TOKEN=$(…)` does not make `TOKEN` local.
+        assert!(!assigned_by_script(
+            "MY_TOKEN=$(cat f)\necho $TOKEN\n",
+            "TOKEN"
+        ));
+    }
 }

@@ -448,6 +448,29 @@ impl Match {
 /// Evaluates the policies on every secret: one finding per unmet
 /// requirement, pointing at the field at fault (or the secret's name when
 /// the field is missing).
+/// A value a draft left to fill in (`TODO-owner`, `TBD`, `<team>`): as
+/// good as missing for a requirement.
+pub fn is_unfilled(v: &str) -> bool {
+    let l = v.trim().to_ascii_lowercase();
+    l.is_empty()
+        || l.starts_with("todo")
+        || l.starts_with("tbd")
+        || l.starts_with("fixme")
+        || l.starts_with('<')
+        || [
+            "changeme",
+            "change-me",
+            "unknown",
+            "none",
+            "n/a",
+            "?",
+            "xxx",
+            "owner",
+            "team",
+        ]
+        .contains(&l.as_str())
+}
+
 pub fn evaluate(policies: &[&Policy], inv: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in policies {
@@ -484,14 +507,45 @@ pub fn evaluate(policies: &[&Policy], inv: &Inventory) -> Vec<Finding> {
                 );
             };
             let name = s.name.span;
-            if r.owner && s.owner.is_none() {
-                fail("owner", name, "has no owner".into());
+            if r.owner {
+                match &s.owner {
+                    None => fail("owner", name, "has no owner".into()),
+                    Some(o) if is_unfilled(&o.value) => fail(
+                        "owner",
+                        name,
+                        format!("has no owner yet (`{}` is a placeholder)", o.value),
+                    ),
+                    Some(_) => {}
+                }
             }
-            if r.description && s.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-                fail("description", name, "has no description".into());
+            if r.description {
+                match s.description.as_deref() {
+                    None => fail("description", name, "has no description".into()),
+                    Some(d) if is_unfilled(d) => fail(
+                        "description",
+                        name,
+                        "has no description yet (it still says TODO)".into(),
+                    ),
+                    Some(_) => {}
+                }
             }
-            if (r.store || !r.store_kind.is_empty()) && s.store.is_none() {
-                fail("store", name, "declares no store".into());
+            if r.store || !r.store_kind.is_empty() {
+                match &s.store {
+                    None => fail("store", name, "declares no store".into()),
+                    // `kind: other` without a reference says nothing about
+                    // where the value lives: a draft's placeholder.
+                    Some(st)
+                        if st.kind.value == "other"
+                            && st.reference.as_deref().is_none_or(is_unfilled) =>
+                    {
+                        fail(
+                            "store",
+                            name,
+                            "declares no store yet (`kind: other` without a `ref`)".into(),
+                        )
+                    }
+                    Some(_) => {}
+                }
             }
             if let Some(st) = &s.store
                 && !r.store_kind.is_empty()

@@ -152,7 +152,7 @@ fn toml_inventory_is_accepted() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("secrets-inventory.toml"),
-        "version = 1\n[defaults]\nowner = \"t\"\ncadence = \"90d\"\nstore = { kind = \"other\" }\n[[secrets]]\nname = \"A_TOKEN\"\nlast_rotated = 2026-08-01\n",
+        "version = 1\n[defaults]\nowner = \"t\"\ncadence = \"90d\"\nstore = { kind = \"other\", ref = \"ops-vault\" }\n[[secrets]]\nname = \"A_TOKEN\"\nlast_rotated = 2026-08-01\n",
     )
     .unwrap();
     let run = keyledger(
