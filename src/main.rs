@@ -60,9 +60,18 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Also list suppressed findings and skipped files.
+        /// Every finding in full (repeated ones are grouped otherwise), and
+        /// the suppressed findings and skipped files.
         #[arg(short, long)]
         verbose: bool,
+        /// Also show notes (weak evidence, test and example values) in
+        /// human and GitHub output; JSON and SARIF always hold them.
+        #[arg(long)]
+        show_notes: bool,
+        /// A first-adoption overview: findings by rule and by file with
+        /// counts, then the ten to act on first (human format).
+        #[arg(long, conflicts_with = "format")]
+        first_run: bool,
         /// Check the inventory only; do not scan file content.
         #[arg(long)]
         no_scan: bool,
@@ -280,6 +289,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             as_of,
             format,
             verbose,
+            show_notes,
+            first_run,
             no_scan,
             no_inventory,
             staged,
@@ -295,14 +306,18 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             };
             let outcome = check::run(&opts)?;
             let text = match format {
+                Format::Human if first_run => render::human::first_run(&outcome),
                 Format::Human => render::human::render(
                     &outcome,
-                    use_color(cli.color, std::io::stdout().is_terminal()),
-                    verbose,
+                    &render::human::Options {
+                        color: use_color(cli.color, std::io::stdout().is_terminal()),
+                        verbose,
+                        show_notes,
+                    },
                 ),
                 Format::Json => render::json::render(&outcome),
                 Format::Sarif => render::sarif::render(&outcome),
-                Format::Github => render::github::render(&outcome),
+                Format::Github => render::github::render(&outcome, show_notes),
             };
             if let Err(code) = emit(&text) {
                 return Ok(code);

@@ -191,3 +191,70 @@ fn broken_pipe_is_a_clean_stop() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// Human output: a rule's findings past the first few are listed compactly
+/// (`--verbose` shows each in full); notes are counted, not shown, unless
+/// `--show-notes`; `--first-run` groups by rule and file and lists the ten
+/// to act on first.
+#[test]
+fn human_output_groups_hides_notes_and_summarises_a_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut inv = String::from("version: 1\ndefaults: {cadence: 90d}\nsecrets:\n");
+    for i in 0..12 {
+        inv.push_str(&format!(
+            "  - name: SECRET_{i:02}\n    last_rotated: 2026-11-01\n"
+        ));
+    }
+    std::fs::write(d.join("secrets-inventory.yaml"), &inv).unwrap();
+    std::fs::create_dir_all(d.join("tests")).unwrap();
+    std::fs::write(
+        d.join("tests/fixture.env"),
+        "GITHUB_TOKEN=ghp_R8tKq2ZxW4mN7vB1cY6dH3jL9pS0fG5aE2uQ\n",
+    )
+    .unwrap();
+    let human = keyledger(&["check", ".", "--as-of", AS_OF], d);
+    assert_eq!(human.code, 1);
+    let out = &human.stdout;
+    // 12 owner-required: 3 in full, then one list of the other 9 names.
+    assert_eq!(out.matches("has no owner").count(), 3, "{out}");
+    assert!(
+        out.contains("owner-required: 12 secrets in secrets-inventory.yaml (3 shown above); also:\n  SECRET_03 SECRET_04"),
+        "{out}"
+    );
+    // The token in a test path is a note: counted, not shown.
+    assert!(!out.contains("tests/fixture.env"), "{out}");
+    assert!(out.contains("1 note not shown"), "{out}");
+    let verbose = keyledger(&["check", ".", "--as-of", AS_OF, "--verbose"], d);
+    assert_eq!(verbose.stdout.matches("has no owner").count(), 12);
+    let notes = keyledger(&["check", ".", "--as-of", AS_OF, "--show-notes"], d);
+    assert!(
+        notes.stdout.contains("tests/fixture.env"),
+        "{}",
+        notes.stdout
+    );
+    assert!(
+        !notes
+            .stdout
+            .contains("ghp_R8tKq2ZxW4mN7vB1cY6dH3jL9pS0fG5aE2uQ")
+    );
+    let first = keyledger(&["check", ".", "--as-of", AS_OF, "--first-run"], d);
+    assert_eq!(first.code, 1);
+    let f = &first.stdout;
+    assert!(
+        f.starts_with("keyledger first run: 37 findings (24 blocking) in 2 files"),
+        "{f}"
+    );
+    assert!(
+        f.contains("  owner-required                   error           12        12\n"),
+        "{f}"
+    );
+    assert!(
+        f.contains("  secrets-inventory.yaml                                    36        24\n"),
+        "{f}"
+    );
+    // At most three of one rule among the ten to act on.
+    assert_eq!(f.matches(". owner-required ").count(), 3, "{f}");
+    assert_eq!(f.matches(". store-required ").count(), 3, "{f}");
+    assert!(f.contains("Act on these first (6 of 24 blocking)"), "{f}");
+}

@@ -30,7 +30,7 @@ fn repo() -> tempfile::TempDir {
     write(
         d,
         "secrets-inventory.yaml",
-        "version: 1\ndefaults: {owner: t, store: {kind: other}, cadence: 90d}\nsecrets:\n  - name: WEBHOOK_HMAC_KEY\n    last_rotated: 2026-11-01\n  - name: JWT_SECRET\n    last_rotated: 2026-11-01\n",
+        "version: 1\ndefaults: {owner: t, store: {kind: other, ref: ops-vault}, cadence: 90d}\nsecrets:\n  - name: WEBHOOK_HMAC_KEY\n    last_rotated: 2026-11-01\n  - name: JWT_SECRET\n    last_rotated: 2026-11-01\n",
     );
     write(
         d,

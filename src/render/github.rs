@@ -14,9 +14,15 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(out: &Outcome) -> String {
+/// Annotations for the unsuppressed findings; notes only with `show_notes`
+/// (a pull request is not the place for weak evidence).
+pub fn render(out: &Outcome, show_notes: bool) -> String {
     let mut s = String::new();
-    for f in out.findings.iter().filter(|f| f.suppressed.is_none()) {
+    for f in out
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && (show_notes || f.severity > Severity::Note))
+    {
         let (start, end) = f.source.range(f.span);
         let cmd = match f.severity {
             Severity::Error => "error",

@@ -37,14 +37,104 @@ pub fn to_diags(f: &Finding) -> Vec<Diag> {
     related
 }
 
-pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
-    let shown: Vec<Diag> = out
-        .findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .flat_map(to_diags)
-        .collect();
+/// How to render for a person.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub color: bool,
+    /// Every finding in full, suppressed ones and skipped files listed.
+    pub verbose: bool,
+    /// Notes too (weak evidence, test and example values).
+    pub show_notes: bool,
+}
+
+/// When a rule has more than [`GROUP_OVER`] findings, those beyond the
+/// first [`GROUP_AFTER`] are listed one per line (or as a list of secret
+/// names) instead of in full, unless `--verbose`.
+pub const GROUP_AFTER: usize = 3;
+pub const GROUP_OVER: usize = 5;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The lines that stand for a rule's findings past the first few: the
+/// secret names when they are all about inventory entries of one file,
+/// else one line per finding.
+fn group_lines(rule: &str, shown: usize, rest: &[&Finding]) -> String {
+    let total = shown + rest.len();
+    let same_file = rest.iter().all(|f| f.path() == rest[0].path());
+    let names: Option<Vec<&str>> = rest.iter().map(|f| f.secret.as_deref()).collect();
+    let mut s = String::new();
+    match names {
+        Some(names) if same_file => {
+            s.push_str(&format!(
+                "{rule}: {} in {} ({shown} shown above); also:\n ",
+                plural(total, "secret", "secrets"),
+                rest[0].path()
+            ));
+            let mut width = 1;
+            for n in names {
+                if width + n.len() + 2 > 100 {
+                    s.push_str("\n ");
+                    width = 1;
+                }
+                s.push(' ');
+                s.push_str(n);
+                width += n.len() + 1;
+            }
+            s.push('\n');
+        }
+        _ => {
+            s.push_str(&format!(
+                "{rule}: {} ({shown} shown above); also:\n",
+                plural(total, "finding", "findings")
+            ));
+            for f in rest {
+                let lc = f.source.line_col(f.span.start);
+                s.push_str(&format!(
+                    "  {}:{}:{}  {}\n",
+                    f.path(),
+                    lc.line,
+                    lc.column,
+                    f.message
+                ));
+            }
+        }
+    }
+    s
+}
+
+/// Whether a finding is shown (unsuppressed; notes only when asked for).
+fn visible(f: &Finding, o: &Options) -> bool {
+    f.suppressed.is_none() && (o.show_notes || f.severity > Severity::Note)
+}
+
+pub fn render(out: &Outcome, o: &Options) -> String {
+    let (color, verbose) = (o.color, o.verbose);
+    let mut per_rule: std::collections::BTreeMap<&str, Vec<&Finding>> = Default::default();
+    let mut full: Vec<&Finding> = Vec::new();
+    for f in out.findings.iter().filter(|f| visible(f, o)) {
+        per_rule.entry(f.rule.as_str()).or_default().push(f);
+    }
+    for f in out.findings.iter().filter(|f| visible(f, o)) {
+        let of_rule = &per_rule[f.rule.as_str()];
+        if verbose
+            || of_rule.len() <= GROUP_OVER
+            || of_rule[..GROUP_AFTER].iter().any(|g| std::ptr::eq(*g, f))
+        {
+            full.push(f);
+        }
+    }
+    let shown: Vec<Diag> = full.iter().flat_map(|f| to_diags(f)).collect();
     let mut s = diag::render(&shown, color);
+    if !verbose {
+        for (rule, fs) in &per_rule {
+            if fs.len() > GROUP_OVER {
+                s.push_str(&group_lines(rule, GROUP_AFTER, &fs[GROUP_AFTER..]));
+                s.push('\n');
+            }
+        }
+    }
     let waived: Vec<&Finding> = out
         .findings
         .iter()
@@ -112,6 +202,17 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
             crate::rules::pii_in_log::DEFAULT_FIELDS.len()
         ));
     }
+    let hidden = out
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && f.severity == Severity::Note)
+        .count();
+    if hidden > 0 && !o.show_notes {
+        s.push_str(&format!(
+            "{} not shown (weak evidence, test or example values); --show-notes shows them\n",
+            plural(hidden, "note", "notes")
+        ));
+    }
     let mark = if sm.blocking > 0 { "✖" } else { "✔" };
     let mut extra = Vec::new();
     if sm.waived > 0 {
@@ -144,5 +245,105 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
         sm.policies,
         sm.as_of,
     ));
+    s
+}
+
+/// How urgent a blocking finding is, for `--first-run`'s list: credentials
+/// in the repository first, then exposure, rotations and waivers, then
+/// inventory consistency, then policies.
+fn urgency(rule: &str) -> u8 {
+    match rule {
+        "leaked-value" => 0,
+        "leaked-credential" => 1,
+        "hardcoded-secret" => 2,
+        "client-exposed-secret" => 3,
+        "rotation-overdue" | "waiver-expired" | "last-rotated-in-future" => 4,
+        r if crate::rules::find(r).is_some() => 5,
+        _ => 6,
+    }
+}
+
+/// `check --first-run`: what adopting keyledger on this repository means,
+/// in one screen: findings by rule and by file with counts, then the ten
+/// blocking findings to act on first (at most three of one rule).
+pub fn first_run(out: &Outcome) -> String {
+    use std::collections::BTreeMap;
+    let live: Vec<&Finding> = out
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .collect();
+    let blocks = |f: &Finding| f.blocks(out.fail_on);
+    let mut by_rule: BTreeMap<&str, (Severity, usize, usize)> = BTreeMap::new();
+    let mut by_file: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for f in &live {
+        let r = by_rule.entry(&f.rule).or_insert((f.severity, 0, 0));
+        r.0 = r.0.max(f.severity);
+        r.1 += 1;
+        r.2 += usize::from(blocks(f));
+        let p = by_file.entry(f.path()).or_default();
+        p.0 += 1;
+        p.1 += usize::from(blocks(f));
+    }
+    let blocking = live.iter().filter(|f| blocks(f)).count();
+    let mut s = format!(
+        "keyledger first run: {} ({} blocking) in {}, as of {}\n\n",
+        plural(live.len(), "finding", "findings"),
+        blocking,
+        plural(by_file.len(), "file", "files"),
+        out.summary.as_of
+    );
+    let mut rules: Vec<_> = by_rule.into_iter().collect();
+    rules.sort_by(|a, b| (b.1.2, b.1.1, a.0).cmp(&(a.1.2, a.1.1, b.0)));
+    s.push_str("By rule:                          severity  findings  blocking\n");
+    for (rule, (sev, n, b)) in &rules {
+        s.push_str(&format!("  {rule:<32} {:<8} {n:>9} {b:>9}\n", sev.as_str()));
+    }
+    let mut files: Vec<_> = by_file.into_iter().collect();
+    files.sort_by(|a, b| (b.1.1, b.1.0, a.0).cmp(&(a.1.1, a.1.0, b.0)));
+    s.push_str("\nBy file:                                            findings  blocking\n");
+    for (path, (n, b)) in files.iter().take(15) {
+        s.push_str(&format!("  {path:<50} {n:>9} {b:>9}\n"));
+    }
+    if files.len() > 15 {
+        s.push_str(&format!(
+            "  … and {} more\n",
+            plural(files.len() - 15, "file", "files")
+        ));
+    }
+    let mut urgent: Vec<&&Finding> = live.iter().filter(|f| blocks(f)).collect();
+    urgent.sort_by_key(|f| (urgency(&f.rule), f.path(), f.span.start));
+    let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut top = Vec::new();
+    for f in urgent {
+        let n = taken.entry(&f.rule).or_default();
+        if *n < 3 && top.len() < 10 {
+            *n += 1;
+            top.push(f);
+        }
+    }
+    if !top.is_empty() {
+        s.push_str(&format!(
+            "\nAct on these first ({} of {blocking} blocking):\n",
+            top.len()
+        ));
+        for (i, f) in top.iter().enumerate() {
+            let lc = f.source.line_col(f.span.start);
+            s.push_str(&format!(
+                "  {:>2}. {}  {}:{}:{}  {}\n",
+                i + 1,
+                f.rule,
+                f.path(),
+                lc.line,
+                lc.column,
+                f.message
+            ));
+        }
+    }
+    s.push_str(
+        "\nNext: `keyledger check` shows each finding with its context; once the\n\
+         inventory is filled in, `keyledger baseline` accepts what remains so CI\n\
+         blocks only new findings.\n",
+    );
     s
 }
