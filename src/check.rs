@@ -35,6 +35,8 @@ pub struct Options {
     pub no_baseline: bool,
     /// What content to scan: the tree, the index, a range or the history.
     pub scope: crate::git::Scope,
+    /// `--evidence`: store exports named on the command line.
+    pub evidence: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -53,6 +55,9 @@ pub struct Summary {
     /// Files scanned and skipped, when content was scanned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scan: Option<crate::scan::Stats>,
+    /// Store exports read, when evidence was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::evidence::Summary>,
 }
 
 /// Everything a run found, ready to render.
@@ -276,6 +281,9 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         };
         findings = rules::check_inventory(&ctx);
         findings.extend(policy::evaluate(&policies, &inventory));
+        let (evidence, ev_summary) = crate::evidence::check(&ctx, &opts.evidence)?;
+        findings.extend(evidence);
+        summary.evidence = ev_summary;
         summary.inventory = inv_display;
         summary.secrets = inventory.secrets.len();
         summary.policies = policies.len();

@@ -17,13 +17,18 @@ pub mod hardcoded_secret;
 pub mod last_rotated_in_future;
 pub mod leaked_credential;
 pub mod leaked_value;
+pub mod missing_from_store;
 pub mod missing_runbook;
 pub mod never_rotated;
 pub mod pii_in_log;
 pub mod rotation_due_soon;
+pub mod rotation_evidence_mismatch;
+pub mod rotation_not_automated;
 pub mod rotation_overdue;
 pub mod schema;
 pub mod stale_baseline;
+pub mod stale_key_version_enabled;
+pub mod undeclared_in_store;
 pub mod undeclared_public;
 pub mod undeclared_secret;
 pub mod unknown_reference;
@@ -75,6 +80,11 @@ pub const ALL: &[&Rule] = &[
     &undeclared_secret::RULE,
     &unused_secret::RULE,
     &pii_in_log::RULE,
+    &rotation_evidence_mismatch::RULE,
+    &missing_from_store::RULE,
+    &undeclared_in_store::RULE,
+    &stale_key_version_enabled::RULE,
+    &rotation_not_automated::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
