@@ -128,6 +128,94 @@ fn discard_values(node: &mut Node, masked: &mut Vec<Span>) {
     }
 }
 
+/// Members whose values keyledger shows in snippets of an export: the
+/// metadata it reads, and nothing else. Every other string or number in
+/// the kept text is masked too, so a field no list of value names knows
+/// (a vendor's new one, a hand-edited one) is never quoted either.
+const SHOWN: &[&str] = &[
+    // AWS
+    "ARN",
+    "Name",
+    "CreatedDate",
+    "LastChangedDate",
+    "LastRotatedDate",
+    "LastAccessedDate",
+    "DeletedDate",
+    "NextRotationDate",
+    "RotationEnabled",
+    "RotationLambdaARN",
+    "AutomaticallyAfterDays",
+    "VersionId",
+    "VersionStages",
+    "NextToken",
+    "KmsKeyId",
+    "OwningService",
+    "PrimaryRegion",
+    // Azure
+    "id",
+    "kid",
+    "name",
+    "created",
+    "updated",
+    "enabled",
+    "expires",
+    "notBefore",
+    "recoverableDays",
+    "recoveryLevel",
+    "managed",
+    "contentType",
+    "exportable",
+    "nextLink",
+    // GCP
+    "createTime",
+    "destroyTime",
+    "state",
+    "etag",
+    "nextPageToken",
+    "totalSize",
+    "expireTime",
+    // Vault
+    "request_id",
+    "created_time",
+    "current_version",
+    "deletion_time",
+    "destroyed",
+    "updated_time",
+    "max_versions",
+    "oldest_version",
+    "cas_required",
+    "delete_version_after",
+    // Kubernetes
+    "apiVersion",
+    "kind",
+    "type",
+    "namespace",
+    "creationTimestamp",
+    "resourceVersion",
+    "uid",
+    "time",
+    "manager",
+    "operation",
+    "fieldsType",
+    "continue",
+];
+
+/// Masks the strings and numbers of every member not in [`SHOWN`].
+fn mask_unshown(node: &Node, shown: bool, masked: &mut Vec<Span>) {
+    match &node.value {
+        Value::Str(_) if !shown => masked.push(Span::new(
+            node.span.start + 1,
+            node.span.end.saturating_sub(1),
+        )),
+        Value::Num(_) if !shown => masked.push(node.span),
+        Value::Arr(a) => a.iter().for_each(|x| mask_unshown(x, shown, masked)),
+        Value::Obj(m) => m
+            .iter()
+            .for_each(|x| mask_unshown(&x.value, SHOWN.contains(&x.key.as_str()), masked)),
+        _ => {}
+    }
+}
+
 /// The text with the masked ranges overwritten by `*` (byte for byte, so
 /// every position stays where it was).
 fn mask(text: String, masked: &[Span]) -> String {
@@ -145,6 +233,28 @@ fn mask(text: String, masked: &[Span]) -> String {
     // Masking replaced whole UTF-8 sequences inside JSON strings and
     // numbers only, so the bytes are still UTF-8; lossy is a no-op guard.
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Raw control characters (JSON allows DEL and C1 raw in strings) and
+/// bidirectional overrides become `?`, byte for byte, so a snippet of the
+/// export cannot drive the terminal.
+fn neutralize(text: String) -> String {
+    let bad = |c: char| {
+        (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(bad) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if bad(c) {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 // ------------------------------------------------------------- reading ----
@@ -174,7 +284,8 @@ pub fn read_export(
     };
     let mut masked = Vec::new();
     discard_values(&mut tree, &mut masked);
-    let source = SourceFile::new(display, mask(text, &masked));
+    mask_unshown(&tree, false, &mut masked);
+    let source = SourceFile::new(display, neutralize(mask(text, &masked)));
     let mut x = Extract {
         src: source.clone(),
         errors: Vec::new(),
@@ -182,7 +293,7 @@ pub fn read_export(
     };
     let (format, coverage, next_page) = x.detect(&tree, reference, path);
     if !x.errors.is_empty() {
-        return Err(Fatal(x.errors));
+        return Err(Fatal(remask(display, &source, x.errors)));
     }
     let Some(format) = format else {
         return Err(Fatal(x.errors));
@@ -197,6 +308,37 @@ pub fn read_export(
         },
         x.items,
     ))
+}
+
+/// Errors point at values keyledger could not read (a date that is not a
+/// date): those values are masked too before a snippet quotes them.
+fn remask(display: &str, source: &Arc<SourceFile>, errors: Vec<Diag>) -> Vec<Diag> {
+    let bytes = source.text.as_bytes();
+    let spans: Vec<Span> = errors
+        .iter()
+        .filter_map(|d| d.labels.first().map(|l| l.0))
+        .filter_map(|s| match bytes.get(s.start) {
+            Some(b'"') => Some(Span::new(s.start + 1, s.end.saturating_sub(1))),
+            Some(b'-' | b'0'..=b'9') => Some(s),
+            _ => None,
+        })
+        .collect();
+    let src = SourceFile::new(display, mask(source.text.clone(), &spans));
+    errors
+        .into_iter()
+        .map(|d| {
+            let mut labels = d.labels.into_iter();
+            let Some((span, label)) = labels.next() else {
+                return Diag::plain(&d.code, d.message);
+            };
+            let mut n = Diag::at(&d.code, d.message, &src, span, label);
+            n.labels.extend(labels);
+            match d.help {
+                Some(h) => n.with_help(h),
+                None => n,
+            }
+        })
+        .collect()
 }
 
 /// A page that says more pages follow is incomplete unless the last page
@@ -535,6 +677,11 @@ impl Extract {
         let rotated = self.stamp(e, "LastRotatedDate");
         it.deleted = self.stamp(e, "DeletedDate");
         it.rotation_enabled = self.flag(e, "RotationEnabled");
+        if matches!(f, Format::AwsListSecrets | Format::AwsDescribeSecret) {
+            // Secrets Manager leaves `RotationEnabled` out until rotation
+            // is configured.
+            it.rotation_enabled = it.rotation_enabled.or(Some(false));
+        }
         if f == Format::AwsGetSecretValue {
             // get-secret-value's CreatedDate is the current version's.
             it.changed = created.clone().map(|s| Stamp {
@@ -1048,6 +1195,12 @@ mod tests {
             "{masked}"
         );
         assert!(masked.contains(r#""Name": "a""#));
+        let mut m2 = Vec::new();
+        mask_unshown(&tree, false, &mut m2);
+        let masked = mask(masked, &m2);
+        assert!(masked.contains(r#""Name": "a""#));
+        assert!(masked.contains(r#""kind": "Secret""#));
+        assert!(!masked.contains("pw\": \"c2V"), "{masked}");
         assert_eq!(tree.get("SecretString").unwrap().value, Value::Null);
         assert!(!format!("{tree:?}").contains("hunter2"));
     }

@@ -717,6 +717,175 @@ pub fn check(ctx: &Ctx<'_>, cli: &[PathBuf]) -> Result<(Vec<Finding>, Option<Sum
     Ok((out, Some(Summary::of(ctx.inventory, &checked))))
 }
 
+/// What the evidence says of one inventory entry (for the report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The store's date agrees with `last_rotated` (within the tolerance).
+    Verified,
+    /// The store rotated after `last_rotated`.
+    Stale,
+    /// `last_rotated` is after anything the store recorded.
+    NeverSeen,
+    /// A complete listing of its store does not have it.
+    Missing,
+    /// Scheduled for deletion in the store.
+    Deleted,
+    /// No export covers it.
+    Unverified,
+}
+
+impl Verdict {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Verified => "verified",
+            Verdict::Stale => "stale",
+            Verdict::NeverSeen => "never-seen",
+            Verdict::Missing => "missing",
+            Verdict::Deleted => "deleted",
+            Verdict::Unverified => "unverified",
+        }
+    }
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The report's evidence for a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowEvidence {
+    /// The store's last change or rotation (UTC date).
+    #[serde(serialize_with = "ser_date")]
+    pub store_date: Option<Date>,
+    #[serde(rename = "status")]
+    pub verdict: Verdict,
+    /// The store field the date comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
+
+fn ser_date<S: serde::Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+impl RowEvidence {
+    /// One cell of text: "2026-10-15 (stale)", "unverified".
+    pub fn cell(&self) -> String {
+        match (self.store_date, self.verdict) {
+            (Some(d), Verdict::Verified) => d.to_string(),
+            (Some(d), Verdict::Stale) => format!("{d} (store is newer)"),
+            (Some(d), Verdict::NeverSeen) => format!("{d} (last_rotated never seen by the store)"),
+            (Some(d), Verdict::Deleted) => format!("{d} (deleted in the store)"),
+            (_, Verdict::Missing) => "missing from the store".into(),
+            (_, v) => v.as_str().into(),
+        }
+    }
+}
+
+/// What the evidence says of one matched entry.
+pub fn verdict(c: &Checked<'_>, m: &Match, s: &Secret, as_of: Date) -> RowEvidence {
+    let unverified = RowEvidence {
+        store_date: None,
+        verdict: Verdict::Unverified,
+        field: None,
+    };
+    if m.items.is_empty() {
+        return if m.covered {
+            RowEvidence {
+                verdict: Verdict::Missing,
+                ..unverified
+            }
+        } else {
+            unverified
+        };
+    }
+    let changed = c.changed(m);
+    let (store_date, field) = match &changed {
+        Some(ch) => (Some(ch.date()), Some(ch.field)),
+        None => (None, None),
+    };
+    let tol = c.settings.tolerance.hours;
+    let deleted = m
+        .items
+        .iter()
+        .filter_map(|&i| c.evidence.items.get(i))
+        .all(|it| it.deleted.is_some());
+    let verdict = if deleted {
+        Verdict::Deleted
+    } else {
+        match (&s.last_rotated, c.latest(m), &changed) {
+            (Some(l), Some(latest), _)
+                if crate::rotation::days_between(latest.date(), l.value) * 24 > tol =>
+            {
+                Verdict::NeverSeen
+            }
+            (Some(l), _, Some(ch))
+                if ch.date() <= as_of
+                    && crate::rotation::days_between(l.value, ch.date()) * 24 > tol =>
+            {
+                Verdict::Stale
+            }
+            (None, _, Some(_)) => Verdict::Stale,
+            _ => Verdict::Verified,
+        }
+    };
+    RowEvidence {
+        store_date,
+        verdict,
+        field,
+    }
+}
+
+/// Adds the stores' dates to a report: `--evidence` and the evidence of
+/// `--root`'s keyledger.toml, matched against every inventory reported.
+pub fn annotate_report(
+    report: &mut crate::report::Report,
+    inventories: &[crate::report::Loaded],
+    cli: &[PathBuf],
+    root: &Path,
+) -> Result<(), Fatal> {
+    let opts = crate::check::Options {
+        root: root.to_path_buf(),
+        ..crate::check::Options::default()
+    };
+    let config = crate::check::load_config(&opts)?;
+    let specs = specs(cli, root, &config.evidence);
+    if specs.is_empty() {
+        return Ok(());
+    }
+    let ev = load(&specs, root, config.source.as_ref())?;
+    report.evidence = true;
+    for l in inventories {
+        let checked = match_inventory(&l.inventory, &ev, &config.evidence);
+        for row in report
+            .rows
+            .iter_mut()
+            .filter(|r| r.repository == l.repository && r.inventory == l.inventory.source.name)
+        {
+            let found = l
+                .inventory
+                .secrets
+                .iter()
+                .position(|s| s.name.value == row.name);
+            let m = found.and_then(|i| checked.matches.iter().find(|m| m.secret == i));
+            row.evidence = Some(match (found, m) {
+                (Some(i), Some(m)) => verdict(&checked, m, &l.inventory.secrets[i], report.as_of),
+                _ => RowEvidence {
+                    store_date: None,
+                    verdict: Verdict::Unverified,
+                    field: None,
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The start of the as-of day in UTC: version windows are measured to it.
 pub fn as_of_instant(as_of: Date) -> Timestamp {
     as_of

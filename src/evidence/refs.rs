@@ -171,7 +171,7 @@ impl Id {
     /// The `store.ref` an inventory entry would write for it.
     pub fn suggested_ref(&self) -> String {
         match self {
-            Id::Aws { name, .. } => name.clone(),
+            Id::Aws { name, .. } => super::escape(name),
             _ => self.display(),
         }
     }
