@@ -1,5 +1,5 @@
 use super::{Ctx, Rule, Scope};
-use crate::evidence::{Checked, Item, Store, Version, as_of_instant};
+use crate::evidence::{Checked, Id, Item, Version, as_of_instant, escape};
 use crate::finding::{Finding, Severity};
 use crate::rotation::plural;
 
@@ -42,29 +42,53 @@ still needs the old version, waive the rule for the secret with a reason.
 "#,
 };
 
-fn disable_hint(store: Store) -> &'static str {
-    match store {
-        Store::Azure => {
-            "after re-wrapping, disable it: az keyvault key set-attributes --vault-name VAULT --name NAME --version VERSION --enabled false"
+/// The command that finishes the job, with the item's own names.
+fn disable_hint(it: &Item, v: &Version) -> String {
+    match &it.id {
+        Id::Azure { vault, name, .. } => format!(
+            "after re-wrapping, disable it: az keyvault key set-attributes --vault-name {} --name {} --version {} --enabled false",
+            escape(vault.split('.').next().unwrap_or(vault)),
+            escape(name),
+            v.id
+        ),
+        Id::Gcp { project, name, .. } => format!(
+            "after re-wrapping, disable it: gcloud secrets versions disable {} --secret {} --project {}",
+            v.id,
+            escape(name),
+            escape(project)
+        ),
+        Id::Vault { path } => {
+            let (mount, rest) = path.split_once('/').unwrap_or(("secret", path));
+            format!(
+                "delete it once nothing reads it: vault kv delete -mount={} -versions={} {}",
+                escape(mount),
+                v.id,
+                escape(rest)
+            )
         }
-        Store::Gcp => {
-            "after re-wrapping, disable it: gcloud secrets versions disable VERSION --secret NAME"
-        }
-        Store::Vault => {
-            "delete it once nothing reads it: vault kv delete -mount=MOUNT -versions=N PATH"
-        }
-        _ => "disable the old version once nothing uses it",
+        _ => "disable the old version once nothing uses it".into(),
     }
 }
 
-fn destroy_hint(store: Store) -> &'static str {
-    match store {
-        Store::Gcp => "destroy it: gcloud secrets versions destroy VERSION --secret NAME",
-        Store::Vault => "destroy it: vault kv destroy -mount=MOUNT -versions=N PATH",
-        Store::Azure => {
-            "Key Vault keeps a version until the whole key is purged: record the retention decision with a waiver, or rotate into a new key"
+fn destroy_hint(it: &Item, v: &Version) -> String {
+    match &it.id {
+        Id::Gcp { project, name, .. } => format!(
+            "destroy it: gcloud secrets versions destroy {} --secret {} --project {}",
+            v.id,
+            escape(name),
+            escape(project)
+        ),
+        Id::Vault { path } => {
+            let (mount, rest) = path.split_once('/').unwrap_or(("secret", path));
+            format!(
+                "destroy it: vault kv destroy -mount={} -versions={} {}",
+                escape(mount),
+                v.id,
+                escape(rest)
+            )
         }
-        _ => "destroy it once retention has passed",
+        Id::Azure { .. } => "Key Vault keeps a version until the whole key is purged: record the retention decision with a waiver, or rotate into a new key".into(),
+        _ => "destroy it once retention has passed".into(),
     }
 }
 
@@ -108,7 +132,7 @@ pub fn check(ctx: &Ctx<'_>, c: &Checked<'_>, out: &mut Vec<Finding>) {
                     date(current.created)
                 ),
                 "still enabled",
-                disable_hint(it.store()),
+                &disable_hint(it, v),
                 owner.as_deref(),
             ));
         }
@@ -139,7 +163,7 @@ pub fn check(ctx: &Ctx<'_>, c: &Checked<'_>, out: &mut Vec<Finding>) {
                     plural(kept, "day")
                 ),
                 "disabled, kept",
-                destroy_hint(it.store()),
+                &destroy_hint(it, v),
                 owner.as_deref(),
             ));
         }
