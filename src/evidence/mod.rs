@@ -686,6 +686,18 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The human output's line.
+    pub fn line(&self) -> String {
+        use crate::rotation::plural;
+        format!(
+            "evidence: {} with {} store items; {} verified against them, {} unverified",
+            plural(self.exports as i64, "export"),
+            self.store_items,
+            plural(self.verified as i64, "entry").replace("entrys", "entries"),
+            self.unverified
+        )
+    }
+
     pub fn of(inv: &Inventory, c: &Checked<'_>) -> Summary {
         let verified = c.matches.iter().filter(|m| !m.items.is_empty()).count();
         Summary {
