@@ -295,6 +295,66 @@ fn windows_and_severities_come_from_the_config() {
 }
 
 #[test]
+fn gcp_secrets_list_alone_dates_nothing() {
+    // A secret's createTime does not move when versions are added, so a
+    // `secrets list` without `versions list` proves existence, not dates.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("secrets-inventory.yaml"),
+        "version: 1\nsecrets:\n  - {name: A, owner: t, cadence: yearly, store: {kind: gcp-secret-manager, ref: a}, last_rotated: 2026-11-01}\n  - {name: B, owner: t, cadence: yearly, store: {kind: gcp-secret-manager, ref: projects/acme/secrets/b}, last_rotated: 2026-11-01}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("gcp.json"),
+        "[{\"name\": \"projects/418376502251/secrets/a\", \"createTime\": \"2024-01-01T00:00:00.123456Z\", \"replication\": {\"automatic\": {}}}]",
+    )
+    .unwrap();
+    let run = keyledger(
+        &[
+            "check",
+            ".",
+            "--no-scan",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--evidence",
+            "gcp.json",
+        ],
+        p,
+    );
+    let got: Vec<(String, String)> = evidence_findings(&run.json())
+        .into_iter()
+        .map(|f| (f.0, f.4))
+        .collect();
+    assert_eq!(
+        got,
+        [("missing-from-store".to_string(), "B".to_string())],
+        "{}",
+        run.stdout
+    );
+    let rep = keyledger(
+        &[
+            "report",
+            "--as-of",
+            "2027-12-01",
+            "--format",
+            "csv",
+            "--evidence",
+            "gcp.json",
+        ],
+        p,
+    );
+    assert!(
+        rep.stdout.contains(",in-store-undated\r\n"),
+        "{}",
+        rep.stdout
+    );
+    assert!(rep.stdout.contains(",missing\r\n"), "{}", rep.stdout);
+}
+
+#[test]
 fn bad_config_values_are_located() {
     let dir = copy_demo();
     std::fs::write(

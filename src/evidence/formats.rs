@@ -920,17 +920,10 @@ impl Extract {
             };
             match version {
                 None => {
-                    // A secret's createTime is its creation, not a rotation;
-                    // versions tell rotations.
-                    let it = &mut self.items[idx];
-                    it.latest = super::later(it.latest.take(), created.clone());
-                    it.changed = super::later(
-                        it.changed.take(),
-                        created.map(|c| Stamp {
-                            field: "createTime (secret)",
-                            ..c
-                        }),
-                    );
+                    // A secret's createTime is its creation: new versions
+                    // (rotations) do not move it, so `secrets list` alone
+                    // dates nothing; `versions list` does.
+                    let _ = created;
                 }
                 Some(v) => {
                     let state = match n.str_of("state") {

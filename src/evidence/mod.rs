@@ -597,9 +597,18 @@ impl Checked<'_> {
             later(acc, self.evidence.items[i].changed.clone())
         })
     }
+    /// The latest date a claimed rotation can rest on: for versioned
+    /// items the newest version (disabling an old version is no rotation),
+    /// else the latest change of any kind.
     pub fn latest(&self, m: &Match) -> Option<Stamp> {
         m.items.iter().fold(None, |acc, &i| {
-            later(acc, self.evidence.items[i].latest.clone())
+            let it = &self.evidence.items[i];
+            let d = if it.versions.is_empty() {
+                it.latest.clone()
+            } else {
+                it.changed.clone()
+            };
+            later(acc, d)
         })
     }
     /// The name of the (first) inventory entry that claims an item.
@@ -742,6 +751,8 @@ pub enum Verdict {
     Missing,
     /// Scheduled for deletion in the store.
     Deleted,
+    /// In the store, but no export dates it (`gcloud secrets list` alone).
+    Undated,
     /// No export covers it.
     Unverified,
 }
@@ -754,6 +765,7 @@ impl Verdict {
             Verdict::NeverSeen => "never-seen",
             Verdict::Missing => "missing",
             Verdict::Deleted => "deleted",
+            Verdict::Undated => "in-store-undated",
             Verdict::Unverified => "unverified",
         }
     }
@@ -794,6 +806,7 @@ impl RowEvidence {
             (Some(d), Verdict::NeverSeen) => format!("{d} (last_rotated never seen by the store)"),
             (Some(d), Verdict::Deleted) => format!("{d} (deleted in the store)"),
             (_, Verdict::Missing) => "missing from the store".into(),
+            (_, Verdict::Undated) => "in the store (undated)".into(),
             (_, v) => v.as_str().into(),
         }
     }
@@ -843,6 +856,7 @@ pub fn verdict(c: &Checked<'_>, m: &Match, s: &Secret, as_of: Date) -> RowEviden
                 Verdict::Stale
             }
             (None, _, Some(_)) => Verdict::Stale,
+            (_, None, None) => Verdict::Undated,
             _ => Verdict::Verified,
         }
     };
