@@ -355,6 +355,84 @@ fn gcp_secrets_list_alone_dates_nothing() {
 }
 
 #[test]
+fn every_export_shape_is_read() {
+    // AWS list-secret-version-ids and describe-secret (epoch numbers), the
+    // Azure REST envelope (epoch numbers) and secret list-versions, the GCP
+    // REST envelope of versions list, Vault metadata without its response
+    // envelope (named by its file), one Kubernetes secret.
+    let dir = root().join("fixtures/evidence/shapes");
+    let mut args = vec!["evidence", "update", ".", "--as-of", AS_OF];
+    for f in [
+        "aws-list-secret-version-ids.json",
+        "aws-describe-secret.json",
+        "azure-rest-secrets.json",
+        "azure-secret-list-versions.json",
+        "gcp-rest-versions.json",
+        "raw.json",
+        "kubectl-one-secret.json",
+    ] {
+        args.extend(["--evidence", f]);
+    }
+    let run = keyledger(&args, &dir);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for line in [
+        "VERSION_IDS: last_rotated 2025-01-01 -> 2026-03-01 (store: CreatedDate (AWSCURRENT version))",
+        "DESCRIBED: last_rotated 2025-01-01 -> 2026-04-01 (store: LastRotatedDate)",
+        "AZURE_REST: last_rotated 2025-01-01 -> 2026-05-06 (store: updated)",
+        "AZURE_VERSIONS: last_rotated 2025-01-01 -> 2026-04-15 (store: attributes.created (newest version))",
+        "GCP_REST: last_rotated 2025-01-01 -> 2026-05-20 (store: createTime (newest version))",
+        "VAULT_RAW: last_rotated 2025-01-01 -> 2026-06-07 (store: created_time (current version))",
+        "K8S_ONE: last_rotated 2025-01-01 -> 2026-07-04 (store: creationTimestamp)",
+        "7 edits proposed",
+    ] {
+        assert!(run.stderr.contains(line), "`{line}` not in\n{}", run.stderr);
+    }
+    assert_eq!(
+        run.stdout.matches("\n+    last_rotated: 2026-").count(),
+        7,
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn evidence_update_inserts_a_missing_date_in_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("secrets-inventory.toml"),
+        "version = 1\n\n[[secrets]]\nname = \"A\"\nowner = \"t\"\ncadence = \"90d\"\nstore = { kind = \"aws-secrets-manager\", ref = \"a\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("aws.json"),
+        "{\"SecretList\": [{\"Name\": \"a\", \"LastChangedDate\": \"2026-10-01T00:00:00Z\"}]}",
+    )
+    .unwrap();
+    let run = keyledger(
+        &[
+            "evidence",
+            "update",
+            ".",
+            "--as-of",
+            AS_OF,
+            "--evidence",
+            "aws.json",
+        ],
+        p,
+    );
+    assert_eq!(
+        run.stdout,
+        "--- a/secrets-inventory.toml\n+++ b/secrets-inventory.toml\n@@ -2,6 +2,7 @@\n \n [[secrets]]\n name = \"A\"\n+last_rotated = 2026-10-01\n owner = \"t\"\n cadence = \"90d\"\n store = { kind = \"aws-secrets-manager\", ref = \"a\" }\n",
+        "{}",
+        run.stderr
+    );
+    let none = keyledger(&["evidence", "update", "."], p);
+    assert_eq!(none.code, 2);
+    assert!(none.stderr.contains("no evidence"), "{}", none.stderr);
+}
+
+#[test]
 fn bad_config_values_are_located() {
     let dir = copy_demo();
     std::fs::write(
