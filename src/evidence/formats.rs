@@ -290,6 +290,7 @@ pub fn read_export(
         src: source.clone(),
         errors: Vec::new(),
         items: Vec::new(),
+        index: Default::default(),
     };
     let (format, coverage, next_page) = x.detect(&tree, reference, path);
     if !x.errors.is_empty() {
@@ -375,6 +376,8 @@ struct Extract {
     src: Arc<SourceFile>,
     errors: Vec<Diag>,
     items: Vec<Item>,
+    /// Item key → index, for the versions of one item.
+    index: std::collections::HashMap<String, usize>,
 }
 
 fn is_arr_of_objs(n: &Node) -> Option<&[Node]> {
@@ -746,7 +749,6 @@ impl Extract {
         let mut format = None;
         let mut versioned = false;
         let mut vaults: BTreeSet<(String, bool)> = BTreeSet::new();
-        let start = self.items.len();
         for n in items {
             let (field, url) = match (n.get("kid"), n.get("id")) {
                 (Some(k), _) => ("kid", k),
@@ -797,12 +799,10 @@ impl Extract {
             let span_name = n.get("name").map_or(url.span, |x| x.span);
             let managed = n.field("managed").and_then(Node::bool) == Some(true);
             let key_str = id.key();
-            let idx = match self.items[start..]
-                .iter()
-                .position(|x| x.id.key() == key_str)
-            {
-                Some(i) => start + i,
+            let idx = match self.index.get(&key_str) {
+                Some(&i) => i,
                 None => {
+                    self.index.insert(key_str, self.items.len());
                     let mut it = self.item(id, span_name);
                     if managed {
                         it.unowned = Some("managed by a Key Vault certificate");
@@ -874,7 +874,6 @@ impl Extract {
     fn gcp(&mut self, items: &[Node], _span: Span) -> (Option<Format>, Option<Scope>) {
         let mut format = None;
         let mut projects = BTreeSet::new();
-        let start = self.items.len();
         for n in items {
             let Some(name_node) = n.get("name") else {
                 self.error(
@@ -911,9 +910,10 @@ impl Extract {
                 name,
             };
             let key = id.key();
-            let idx = match self.items[start..].iter().position(|x| x.id.key() == key) {
-                Some(i) => start + i,
+            let idx = match self.index.get(&key) {
+                Some(&i) => i,
                 None => {
+                    self.index.insert(key, self.items.len());
                     self.items.push(self.item(id, name_node.span));
                     self.items.len() - 1
                 }

@@ -304,6 +304,8 @@ pub struct Export {
 pub struct Evidence {
     pub exports: Vec<Export>,
     pub items: Vec<Item>,
+    /// Item key → index, to merge one item seen in several exports.
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl Evidence {
@@ -314,9 +316,12 @@ impl Evidence {
     fn add(&mut self, export: Export, items: Vec<Item>) {
         for it in items {
             let key = it.id.key();
-            match self.items.iter_mut().find(|x| x.id.key() == key) {
-                Some(x) => merge(x, it),
-                None => self.items.push(it),
+            match self.index.get(&key) {
+                Some(&i) => merge(&mut self.items[i], it),
+                None => {
+                    self.index.insert(key, self.items.len());
+                    self.items.push(it);
+                }
             }
         }
         self.exports.push(export);
@@ -647,6 +652,13 @@ pub fn match_inventory<'a>(
 ) -> Checked<'a> {
     let mut matches = Vec::new();
     let mut claimed_by = vec![Vec::new(); ev.items.len()];
+    let mut by_name: std::collections::HashMap<(Store, String), Vec<usize>> = Default::default();
+    for (i, it) in ev.items.iter().enumerate() {
+        by_name
+            .entry((it.store(), it.id.lookup()))
+            .or_default()
+            .push(i);
+    }
     for (si, s) in inv.secrets.iter().enumerate() {
         let Some(store) = s.store.as_ref() else {
             continue;
@@ -656,13 +668,16 @@ pub fn match_inventory<'a>(
         };
         let reference = store.reference.as_deref().unwrap_or(&s.name.value);
         let pattern = refs::Pattern::parse(kind, reference, store.reference.is_none());
-        let items: Vec<usize> = ev
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, it)| pattern.matches(&it.id))
-            .map(|(i, _)| i)
+        let mut items: Vec<usize> = pattern
+            .lookups()
+            .into_iter()
+            .filter_map(|n| by_name.get(&(kind, n)))
+            .flatten()
+            .copied()
+            .filter(|&i| pattern.matches(&ev.items[i].id))
             .collect();
+        items.sort_unstable();
+        items.dedup();
         for &i in &items {
             claimed_by[i].push(si);
         }

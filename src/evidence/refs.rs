@@ -168,6 +168,18 @@ impl Id {
         super::escape(&s)
     }
 
+    /// The name every reference to this item shares (an index key: a
+    /// pattern is only compared with the items of its lookup names).
+    pub fn lookup(&self) -> String {
+        match self {
+            Id::Aws { name, .. } => name.clone(),
+            Id::Azure { name, .. } | Id::Gcp { name, .. } | Id::Kubernetes { name, .. } => {
+                name.clone()
+            }
+            Id::Vault { path } => last_segment(&vault_path(path)).to_string(),
+        }
+    }
+
     /// The `store.ref` an inventory entry would write for it.
     pub fn suggested_ref(&self) -> String {
         match self {
@@ -255,6 +267,10 @@ pub enum Pattern {
     },
 }
 
+fn last_segment(p: &str) -> &str {
+    p.rsplit('/').next().unwrap_or(p)
+}
+
 /// Vault host or bare vault name, compared by the vault's name.
 fn vault_name(host: &str) -> &str {
     host.split('.').next().unwrap_or(host)
@@ -324,6 +340,27 @@ impl Pattern {
                     name: r.to_string(),
                 },
             },
+        }
+    }
+
+    /// The lookup names of the items this pattern can match (see
+    /// [`Id::lookup`]).
+    pub fn lookups(&self) -> Vec<String> {
+        match self {
+            Pattern::AwsName(n) => vec![n.clone()],
+            Pattern::AwsArn(a) => {
+                let mut v = vec![a.resource.clone()];
+                if let Some((n, suffix)) = a.resource.rsplit_once('-')
+                    && suffix.len() == 6
+                {
+                    v.push(n.to_string());
+                }
+                v
+            }
+            Pattern::Azure { name, .. }
+            | Pattern::Gcp { name, .. }
+            | Pattern::Kubernetes { name, .. } => vec![name.clone()],
+            Pattern::Vault(p) => vec![last_segment(p).to_string()],
         }
     }
 
