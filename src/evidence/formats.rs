@@ -1175,6 +1175,44 @@ mod tests {
         assert!(t("true").is_err());
     }
 
+    /// Damage anywhere in a real export is an error or a reading, never a
+    /// panic, and errors never quote a value.
+    #[test]
+    fn damaged_exports_never_panic() {
+        let exports = [
+            include_str!("../../fixtures/evidence/demo/exports/aws-list-secrets.json"),
+            include_str!("../../fixtures/evidence/demo/exports/azure-key-versions.json"),
+            include_str!("../../fixtures/evidence/demo/exports/gcp-secrets-page1.json"),
+            include_str!("../../fixtures/evidence/demo/exports/stripe-webhook.json"),
+            include_str!("../../fixtures/evidence/demo/exports/kubectl-secrets.json"),
+        ];
+        let path = Path::new("x.json");
+        let mut n = 0;
+        for text in exports {
+            let bytes = text.as_bytes();
+            for i in (0..bytes.len()).step_by(3) {
+                if !bytes[i].is_ascii() {
+                    continue;
+                }
+                for b in [b'"', b'{', b']', b'\\', b'9', b' ', b','] {
+                    let mut m = bytes.to_vec();
+                    m[i] = b;
+                    let Ok(t) = String::from_utf8(m) else {
+                        continue;
+                    };
+                    if let Err(e) = read_export("x.json", t, None, path) {
+                        for d in &e.0 {
+                            assert!(!d.message.contains("a2wtcGxhbnRlZC"), "{}", d.message);
+                        }
+                    }
+                    n += 1;
+                }
+                let _ = read_export("x.json", text[..i].to_string(), None, path);
+            }
+        }
+        assert!(n > 5000, "{n}");
+    }
+
     #[test]
     fn values_are_masked_in_place() {
         let text = r#"{"Name": "a", "SecretString": "hunter2-🙂", "x": {"kind": "Secret", "data": {"pw": "c2VjcmV0"}}}"#;

@@ -71,7 +71,10 @@ impl Window {
                 escape(t)
             )
         };
-        let (n, unit) = t.split_at(t.len().saturating_sub(1));
+        let Some((at, _)) = t.char_indices().last() else {
+            return Err(bad());
+        };
+        let (n, unit) = t.split_at(at);
         if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
