@@ -35,6 +35,8 @@ pub struct Options {
     pub no_baseline: bool,
     /// What content to scan: the tree, the index, a range or the history.
     pub scope: crate::git::Scope,
+    /// `--evidence`: store exports named on the command line.
+    pub evidence: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -57,6 +59,9 @@ pub struct Summary {
     /// section) or `default` (no section, or `--no-inventory`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pii_fields: Option<&'static str>,
+    /// Store exports read, when evidence was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::evidence::Summary>,
 }
 
 /// Everything a run found, ready to render.
@@ -164,16 +169,24 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         let policies = policy::load(&opts.root, &config)?;
         let ids = known_ids(&policies)?;
         rules::check_overrides(&config, &ids)?;
+        let evidence = crate::evidence::read_all(&config, &opts.root, &opts.evidence)?;
+        let checked = evidence
+            .as_ref()
+            .map(|ev| crate::evidence::match_inventory(&inventory, ev, &config.evidence));
         let ctx = Ctx {
             inventory: &inventory,
             config: &config,
             root: &opts.root,
             as_of,
             known_ids: &ids,
+            evidence: checked.as_ref(),
         };
         rules::check_inventory(&ctx, &mut sink);
         let enabled: Vec<&Policy> = policies.iter().filter(|p| sink.enabled(&p.id)).collect();
         sink.extend(policy::evaluate(&enabled, &inventory));
+        summary.evidence = checked
+            .as_ref()
+            .map(|c| crate::evidence::Summary::of(&inventory, c));
         summary.inventory = inv_display;
         summary.secrets = inventory.secrets.len();
         summary.policies = policies.len();

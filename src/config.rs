@@ -179,6 +179,9 @@ pub struct Config {
     #[serde(skip)]
     pub pack_spans: Vec<Spanned<String>>,
     pub scan: ScanConfig,
+    /// Store exports and their windows (`evidence`, `evidence_*`).
+    #[serde(flatten)]
+    pub evidence: crate::evidence::Settings,
 }
 
 fn ser_display<S: serde::Serializer>(c: &Cadence, s: S) -> Result<S::Ok, S::Error> {
@@ -213,6 +216,7 @@ impl Default for Config {
             rules: BTreeMap::new(),
             pack_spans: Vec::new(),
             scan: ScanConfig::default(),
+            evidence: crate::evidence::Settings::default(),
         }
     }
 }
@@ -297,6 +301,7 @@ impl Config {
                 );
             }
         }
+        cfg.evidence = crate::evidence::Settings::from_config(&root, &source)?;
         if let Some(scan) = root.get("scan") {
             let s = &mut cfg.scan;
             if let Some(v) = strs(scan.get("allow_paths")) {

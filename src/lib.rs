@@ -12,6 +12,7 @@ pub mod check;
 pub mod config;
 pub mod diag;
 pub mod envref;
+pub mod evidence;
 pub mod finding;
 pub mod fingerprint_cmd;
 pub mod git;

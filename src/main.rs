@@ -87,7 +87,17 @@ enum Command {
         /// Scan every blob reachable from any ref, each once.
         #[arg(long, conflicts_with = "no_scan")]
         history: bool,
+        /// A store metadata export (aws secretsmanager list-secrets, az
+        /// keyvault secret list / key list-versions, gcloud secrets list /
+        /// versions list, vault kv metadata get, kubectl get secrets; JSON)
+        /// to check the inventory against; repeatable, `-` reads standard
+        /// input. Adds to `evidence` in keyledger.toml.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["staged", "no_inventory"])]
+        evidence: Vec<PathBuf>,
     },
+    /// Work with store metadata exports (evidence).
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Print a fingerprint of a secret's value, read from standard input
     /// (never from an argument, never echoed), to paste under the secret's
     /// `fingerprints` in the inventory.
@@ -140,6 +150,24 @@ enum Command {
     },
     /// The overdue-rotation report for a quarter or an as-of date.
     Report(keyledger::report::Args),
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Propose `last_rotated` edits from the stores' dates, as a unified
+    /// diff of the inventory on standard output (review it, then `git
+    /// apply`); the inventory itself is never rewritten.
+    Update {
+        #[command(flatten)]
+        common: Common,
+        /// A store metadata export; repeatable, `-` reads standard input.
+        /// Adds to `evidence` in keyledger.toml.
+        #[arg(long, value_name = "FILE")]
+        evidence: Vec<PathBuf>,
+        /// Evaluate as of this date (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -215,6 +243,7 @@ fn options_with(
         no_inventory,
         no_baseline: false,
         scope: Default::default(),
+        evidence: Vec::new(),
     })
 }
 
@@ -296,8 +325,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             staged,
             since,
             history,
+            evidence,
         } => {
             let mut opts = options_with(common, as_of.as_deref(), !no_scan, no_inventory)?;
+            opts.evidence = evidence;
             opts.scope = match (staged, since, history) {
                 (true, _, _) => keyledger::git::Scope::Staged,
                 (_, Some(rev), _) => keyledger::git::Scope::Since(rev),
@@ -373,6 +404,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 "keyledger: wrote {rel} with {n} findings; commit it, and review its diff like code"
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Evidence(EvidenceCommand::Update {
+            common,
+            evidence,
+            as_of,
+        }) => {
+            let mut opts = options(common, as_of.as_deref())?;
+            opts.evidence = evidence;
+            let p = keyledger::evidence::update::run(&opts)?;
+            for line in p.summary_lines() {
+                eprintln!("keyledger: {line}");
+            }
+            Ok(emit(&p.diff).err().unwrap_or(ExitCode::SUCCESS))
         }
         Command::Fingerprint { name, common } => {
             let opts = options(common, None)?;

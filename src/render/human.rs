@@ -213,6 +213,10 @@ pub fn render(out: &Outcome, o: &Options) -> String {
             plural(hidden, "note", "notes")
         ));
     }
+    if let Some(ev) = &sm.evidence {
+        s.push_str(&ev.line());
+        s.push('\n');
+    }
     let mark = if sm.blocking > 0 { "✖" } else { "✔" };
     let mut extra = Vec::new();
     if sm.waived > 0 {

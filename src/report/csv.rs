@@ -51,39 +51,43 @@ fn line(out: &mut String, fields: &[String]) {
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    line(
-        &mut out,
-        &HEADER.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
-    );
+    let mut header: Vec<String> = HEADER.iter().map(|h| h.to_string()).collect();
+    if report.evidence {
+        header.extend(["store_date".to_string(), "evidence".to_string()]);
+    }
+    line(&mut out, &header);
     let opt = |o: Option<String>| o.unwrap_or_default();
     for r in &report.rows {
         let w = r.waiver.as_ref();
-        line(
-            &mut out,
-            &[
-                r.repository.clone(),
-                r.inventory.clone(),
-                r.line.to_string(),
-                opt(r.owner.clone()),
-                r.name.clone(),
-                r.status.as_str().to_string(),
-                r.waived().to_string(),
-                opt(r.blast_radius.map(|b| b.as_str().to_string())),
-                opt(r.store_kind.clone()),
-                opt(r.store_ref.clone()),
-                opt(r.cadence.clone()),
-                opt(r.last_rotated.map(|d| d.to_string())),
-                opt(r.due.map(|d| d.to_string())),
-                opt(r.days_overdue().map(|d| d.to_string())),
-                opt(r.days_left().map(|d| d.to_string())),
-                opt(r.in_period.map(|b| b.to_string())),
-                r.rotate_with.join(" "),
-                opt(r.runbook.clone()),
-                opt(w.map(|w| w.rule.clone())),
-                opt(w.map(|w| w.reason.clone())),
-                opt(w.map(|w| w.expires.to_string())),
-            ],
-        );
+        let mut fields = vec![
+            r.repository.clone(),
+            r.inventory.clone(),
+            r.line.to_string(),
+            opt(r.owner.clone()),
+            r.name.clone(),
+            r.status.as_str().to_string(),
+            r.waived().to_string(),
+            opt(r.blast_radius.map(|b| b.as_str().to_string())),
+            opt(r.store_kind.clone()),
+            opt(r.store_ref.clone()),
+            opt(r.cadence.clone()),
+            opt(r.last_rotated.map(|d| d.to_string())),
+            opt(r.due.map(|d| d.to_string())),
+            opt(r.days_overdue().map(|d| d.to_string())),
+            opt(r.days_left().map(|d| d.to_string())),
+            opt(r.in_period.map(|b| b.to_string())),
+            r.rotate_with.join(" "),
+            opt(r.runbook.clone()),
+            opt(w.map(|w| w.rule.clone())),
+            opt(w.map(|w| w.reason.clone())),
+            opt(w.map(|w| w.expires.to_string())),
+        ];
+        if report.evidence {
+            let e = r.evidence.as_ref();
+            fields.push(opt(e.and_then(|e| e.store_date.map(|d| d.to_string()))));
+            fields.push(e.map_or("unverified", |e| e.verdict.as_str()).to_string());
+        }
+        line(&mut out, &fields);
     }
     out
 }

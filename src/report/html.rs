@@ -186,6 +186,17 @@ fn secret_row(r: &Row, report: &Report) -> String {
             .as_deref()
             .map(|c| format!("cadence {}", esc(c)))
             .unwrap_or_default()
+            + &if report.evidence {
+                format!(
+                    "<br>store: {}",
+                    esc(&r
+                        .evidence
+                        .as_ref()
+                        .map_or_else(|| "unverified".to_string(), |e| e.cell()))
+                )
+            } else {
+                String::new()
+            }
     ));
     h.push_str(&format!(
         "<td>{}</td>",

@@ -125,6 +125,9 @@ struct Secret<'a> {
     rotate_with: &'a [String],
     runbook: Option<&'a str>,
     waiver: Option<RowWaiver<'a>>,
+    /// With evidence: the store's date and what it says of the row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<crate::evidence::RowEvidence>,
 }
 
 #[derive(Serialize)]
@@ -171,6 +174,7 @@ fn secret(r: &Row) -> Secret<'_> {
             expires: w.expires.to_string(),
             active: w.active,
         }),
+        evidence: r.evidence.clone(),
     }
 }
 

@@ -108,6 +108,13 @@ fn row_cells(r: &Row, report: &Report) -> Vec<String> {
         r.runbook.as_deref().map(runbook).unwrap_or_default(),
         waiver_cell(r),
     ]);
+    if report.evidence {
+        cells.push(
+            r.evidence
+                .as_ref()
+                .map_or_else(|| "unverified".to_string(), |e| text(&e.cell())),
+        );
+    }
     cells
 }
 
@@ -265,6 +272,9 @@ pub fn render(report: &Report) -> String {
         "runbook",
         "waiver",
     ]);
+    if report.evidence {
+        header.push("store date");
+    }
     for (owner, rows) in report.by_owner() {
         out.push_str(&format!("### {}\n\n", text(owner)));
         let cells: Vec<Vec<String>> = rows.iter().map(|r| row_cells(r, report)).collect();

@@ -57,6 +57,11 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Markdown)]
     pub format: Format,
+    /// A store metadata export to show the stores' dates from; repeatable,
+    /// `-` reads standard input. Adds to `evidence` in --root's
+    /// keyledger.toml.
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Vec<PathBuf>,
     /// Exit 1 when a secret is overdue on the as-of date and not waived.
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
@@ -193,6 +198,8 @@ pub struct Row {
     pub rotate_with: Vec<String>,
     pub runbook: Option<String>,
     pub waiver: Option<RowWaiver>,
+    /// What the store exports say, when evidence was given.
+    pub evidence: Option<crate::evidence::RowEvidence>,
 }
 
 impl Row {
@@ -347,6 +354,8 @@ pub struct Report {
     pub waivers_expiring: Vec<ExpiringWaiver>,
     /// The secrets not listed, next due date first.
     pub others: Vec<Other>,
+    /// Store exports were given: formats show the store's date.
+    pub evidence: bool,
 }
 
 impl Report {
@@ -420,7 +429,8 @@ pub fn run(args: &Args) -> Result<Output, Fatal> {
         }
     };
     let inventories = load_inventories(args, &root_opts)?;
-    let report = build(&inventories, as_of, period, &args.owner)?;
+    let mut report = build(&inventories, as_of, period, &args.owner)?;
+    crate::evidence::annotate_report(&mut report, &inventories, &args.evidence, &args.root)?;
     let text = match args.format {
         Format::Markdown => markdown::render(&report),
         Format::Html => html::render(&report),
@@ -679,6 +689,7 @@ pub fn build(
                 rotate_with: s.rotate_with.iter().map(|r| r.value.clone()).collect(),
                 runbook: s.runbook.as_ref().map(|r| r.value.clone()),
                 waiver,
+                evidence: None,
             });
         }
         sources.push(Source {
@@ -797,6 +808,7 @@ pub fn build(
         rows,
         waivers_expiring,
         others,
+        evidence: false,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::scan::{File, Hit};
 pub const RULE: Rule = Rule {
     id: "client-exposed-secret",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Content(new),
     summary: "a secret read or defined with a client-exposed prefix (`NEXT_PUBLIC_…`), read in a `'use client'` module, or passed through next.config `env`",
     doc: r#"## What it does

@@ -6,6 +6,7 @@ use crate::finding::{Finding, Severity};
 pub const RULE: Rule = Rule {
     id: "duplicate-secret",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "two inventory entries declare the same secret name",
     doc: r#"## What it does

@@ -8,6 +8,7 @@ use crate::scan::{File, Hit, redact, value_key};
 pub const RULE: Rule = Rule {
     id: "hardcoded-secret",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Content(new),
     summary: "an inventoried secret's name assigned a literal value (.env, compose, Kubernetes, Terraform, config, code)",
     doc: r#"## What it does

@@ -5,6 +5,7 @@ use crate::rotation::{Status, status};
 pub const RULE: Rule = Rule {
     id: "last-rotated-in-future",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "`last_rotated` is after the as-of date",
     doc: r#"## What it does

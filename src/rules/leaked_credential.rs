@@ -8,6 +8,7 @@ use crate::scan::{File, Hit, redact, value_key};
 pub const RULE: Rule = Rule {
     id: "leaked-credential",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Content(new),
     summary: "a known credential format (private key, cloud key, token, password in a URI, JWT…) in scanned content",
     doc: r#"## What it does

@@ -7,6 +7,7 @@ use crate::scan::{File, Hit, redact, value_key};
 pub const RULE: Rule = Rule {
     id: "leaked-value",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Content(new),
     summary: "the value of an inventoried secret (matched by its fingerprint) appears in scanned content",
     doc: r#"## What it does

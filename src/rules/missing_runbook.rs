@@ -6,6 +6,7 @@ use crate::finding::{Finding, Severity};
 pub const RULE: Rule = Rule {
     id: "missing-runbook",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "a secret's `runbook` path does not exist in the repository",
     doc: r#"## What it does

@@ -25,13 +25,18 @@ pub mod hardcoded_secret;
 pub mod last_rotated_in_future;
 pub mod leaked_credential;
 pub mod leaked_value;
+pub mod missing_from_store;
 pub mod missing_runbook;
 pub mod never_rotated;
 pub mod pii_in_log;
 pub mod rotation_due_soon;
+pub mod rotation_evidence_mismatch;
+pub mod rotation_not_automated;
 pub mod rotation_overdue;
 pub mod schema;
 pub mod stale_baseline;
+pub mod stale_key_version_enabled;
+pub mod undeclared_in_store;
 pub mod undeclared_public;
 pub mod undeclared_secret;
 pub mod unknown_reference;
@@ -81,6 +86,9 @@ pub struct Rule {
     /// Stable kebab-case id.
     pub id: &'static str,
     pub severity: Severity,
+    /// Runs unless `[rules]` turns it off; a rule off by default runs
+    /// only when `[rules]` gives it a severity.
+    pub default_on: bool,
     pub kind: Kind,
     /// One line: what it finds.
     pub summary: &'static str,
@@ -119,6 +127,11 @@ pub const ALL: &[&Rule] = &[
     &undeclared_secret::RULE,
     &unused_secret::RULE,
     &pii_in_log::RULE,
+    &rotation_evidence_mismatch::RULE,
+    &missing_from_store::RULE,
+    &undeclared_in_store::RULE,
+    &stale_key_version_enabled::RULE,
+    &rotation_not_automated::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -133,6 +146,9 @@ pub struct Ctx<'a> {
     pub as_of: Date,
     /// Every rule and policy id keyledger knows, for `unknown-reference`.
     pub known_ids: &'a [String],
+    /// What the store exports say of the inventory, when evidence was
+    /// given (`--evidence`, `evidence` in the config).
+    pub evidence: Option<&'a crate::evidence::Checked<'a>>,
 }
 
 /// What content rules are built from, once per run.
@@ -256,9 +272,13 @@ impl Sink {
         }
     }
 
-    /// Whether the rule or policy `id` runs (not turned `off`).
+    /// Whether the rule or policy `id` runs: `[rules]` says so, else the
+    /// rule's default (policies are on).
     pub fn enabled(&self, id: &str) -> bool {
-        !matches!(self.overrides.get(id), Some(None))
+        match self.overrides.get(id) {
+            Some(level) => level.is_some(),
+            None => find(id).is_none_or(|r| r.default_on),
+        }
     }
 
     /// Takes a finding: the override of its rule (or policy) replaces the

@@ -5,6 +5,7 @@ use crate::rotation::{Status, status};
 pub const RULE: Rule = Rule {
     id: "never-rotated",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "a secret with a rotation cadence has no `last_rotated` date",
     doc: r#"## What it does

@@ -11,6 +11,7 @@ use crate::scan::{File, Hit};
 pub const RULE: Rule = Rule {
     id: "pii-in-log",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::Content(new),
     summary: "a PII field (email, name, phone, …) passed to a log call",
     doc: r#"## What it does

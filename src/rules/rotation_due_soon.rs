@@ -5,6 +5,7 @@ use crate::rotation::{Status, plural, status};
 pub const RULE: Rule = Rule {
     id: "rotation-due-soon",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "a rotation falls due within the `due_soon` window (default 30 days)",
     doc: r#"## What it does

@@ -5,6 +5,7 @@ use crate::rotation::{Status, plural, status};
 pub const RULE: Rule = Rule {
     id: "rotation-overdue",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "`last_rotated + cadence` is before the as-of date",
     doc: r#"## What it does

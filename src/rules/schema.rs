@@ -6,6 +6,7 @@ use crate::finding::Severity;
 pub const RULE: Rule = Rule {
     id: "schema",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Loading,
     summary: "the inventory, configuration or a policy file violates its JSON Schema (exit 2)",
     doc: r#"## What it does

@@ -10,6 +10,7 @@ use crate::source::{SourceFile, Span};
 pub const RULE: Rule = Rule {
     id: "stale-baseline",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::EndOfRun,
     summary: "a baseline entry that matches no finding any more",
     doc: r#"## What it does

@@ -10,6 +10,7 @@ use crate::scan::{File, Hit};
 pub const RULE: Rule = Rule {
     id: "undeclared-public",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::Content(new),
     summary: "a client-exposed variable the inventory does not declare `exposure: public`",
     doc: r#"## What it does

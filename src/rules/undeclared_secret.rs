@@ -10,6 +10,7 @@ use crate::scan::{File, Hit};
 pub const RULE: Rule = Rule {
     id: "undeclared-secret",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::Content(new),
     summary: "the code reads a secret-looking variable that the inventory does not declare",
     doc: r#"## What it does

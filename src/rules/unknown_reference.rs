@@ -7,6 +7,7 @@ use crate::schema::did_you_mean;
 pub const RULE: Rule = Rule {
     id: "unknown-reference",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "a `rotate_with` entry or a waiver names a secret or rule that does not exist",
     doc: r#"## What it does

@@ -8,6 +8,7 @@ use crate::inventory::Inventory;
 pub const RULE: Rule = Rule {
     id: "unused-secret",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::EndOfRun,
     summary: "an inventory entry that nothing in the repository reads or mentions",
     doc: r#"## What it does

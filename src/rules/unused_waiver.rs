@@ -10,6 +10,7 @@ use crate::source::SourceFile;
 pub const RULE: Rule = Rule {
     id: "unused-waiver",
     severity: Severity::Warning,
+    default_on: true,
     kind: Kind::EndOfRun,
     summary: "a waiver that matches no finding",
     doc: r#"## What it does

@@ -5,6 +5,7 @@ use crate::finding::{Finding, Severity};
 pub const RULE: Rule = Rule {
     id: "waiver-expired",
     severity: Severity::Error,
+    default_on: true,
     kind: Kind::Inventory(check),
     summary: "a waiver's `expires` date has passed; it no longer waives anything",
     doc: r#"## What it does
