@@ -77,6 +77,144 @@ pub fn lang(path: &str) -> Lang {
     }
 }
 
+/// What a file is for, as far as weighing a literal in it goes: values in
+/// example env files, documentation, CI workflows, test code and
+/// docker-compose files are usually stand-ins for local development.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    /// `.env.example`, `.env.sample`, `*.template`, `.env.test`,
+    /// `.env.development`.
+    ExampleEnv,
+    /// `docs/`, Markdown, MDX, reStructuredText, AsciiDoc, READMEs.
+    Docs,
+    /// `.github/workflows/`, `.gitlab-ci.yml`, CircleCI, Buildkite, …
+    Ci,
+    /// Test files and test setup (`*.test.ts`, `vitestSetup.ts`,
+    /// `conftest.py`, `__tests__/`, `e2e/`, `playwright/`, fixtures).
+    Test,
+    /// `docker-compose*.yml`, `compose*.yaml`: local stacks.
+    Compose,
+    Other,
+}
+
+impl Role {
+    /// Why a literal here is weak evidence.
+    pub fn as_reason(&self) -> Option<&'static str> {
+        Some(match self {
+            Role::ExampleEnv => "in an example or development env file",
+            Role::Docs => "in documentation",
+            Role::Ci => "in a CI workflow",
+            Role::Test => "in test code",
+            Role::Compose => "in a docker-compose file",
+            Role::Other => return None,
+        })
+    }
+}
+
+pub fn role(path: &str) -> Role {
+    let file = file_name(path);
+    let lower_path = path.to_ascii_lowercase();
+    let lower = file.to_ascii_lowercase();
+    let dirs: Vec<&str> = lower_path.split('/').collect();
+    let in_dir = |names: &[&str]| {
+        dirs[..dirs.len().saturating_sub(1)]
+            .iter()
+            .any(|d| names.contains(d))
+    };
+    let ext = lower.rsplit_once('.').map_or("", |(_, e)| e);
+    if is_dotenv(path) {
+        let example = [
+            "example",
+            "sample",
+            "template",
+            "tmpl",
+            "dist",
+            "defaults",
+            "test",
+            "testing",
+            "ci",
+            "e2e",
+            "dev",
+            "development",
+            "local.example",
+            "docker",
+        ];
+        if example
+            .iter()
+            .any(|w| lower.ends_with(&format!(".{w}")) || lower.starts_with(&format!("{w}.")))
+        {
+            return Role::ExampleEnv;
+        }
+    }
+    if ["example", "sample", "template", "tmpl", "dist"].contains(&ext) {
+        return Role::ExampleEnv;
+    }
+    if lower_path.starts_with(".github/workflows/")
+        || lower_path.starts_with(".circleci/")
+        || lower_path.starts_with(".buildkite/")
+        || [
+            ".gitlab-ci.yml",
+            "azure-pipelines.yml",
+            "bitbucket-pipelines.yml",
+            ".drone.yml",
+            ".travis.yml",
+            "jenkinsfile",
+            "cloudbuild.yaml",
+            "cloudbuild.yml",
+        ]
+        .contains(&lower.as_str())
+    {
+        return Role::Ci;
+    }
+    if (lower.starts_with("docker-compose") || lower.starts_with("compose"))
+        && (ext == "yml" || ext == "yaml")
+    {
+        return Role::Compose;
+    }
+    if ["md", "mdx", "markdown", "rst", "adoc", "txt"].contains(&ext)
+        || lower.starts_with("readme")
+        || in_dir(&["docs", "doc", "documentation", "examples", "example"])
+    {
+        return Role::Docs;
+    }
+    let stem = lower.split('.').next().unwrap_or("");
+    if lower.contains(".test.")
+        || lower.contains(".spec.")
+        || lower.contains("_test.")
+        || lower.starts_with("test_")
+        || stem.ends_with("setup")
+            && (stem.contains("test") || stem.contains("vitest") || stem.contains("jest"))
+        || [
+            "vitest.setup",
+            "jest.setup",
+            "setuptests",
+            "conftest",
+            "test-setup",
+            "testsetup",
+        ]
+        .contains(&stem)
+        || in_dir(&[
+            "test",
+            "tests",
+            "__tests__",
+            "spec",
+            "specs",
+            "e2e",
+            "playwright",
+            "cypress",
+            "fixtures",
+            "__fixtures__",
+            "mocks",
+            "__mocks__",
+            "testdata",
+            "test-data",
+        ])
+    {
+        return Role::Test;
+    }
+    Role::Other
+}
+
 /// One regex per language: the alternation of its patterns, each pattern's
 /// name in its own capture group, so a file is searched once.
 struct Combined {

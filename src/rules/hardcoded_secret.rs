@@ -1,6 +1,11 @@
+use std::collections::HashSet;
+
 use super::{ContentCheck, Kind, Rule, Setup};
 use crate::diag::Fatal;
+use crate::envref;
 use crate::finding::Severity;
+use crate::inventory::Exposure;
+use crate::scan::shape::{self, Shape};
 use crate::scan::{File, Hit, redact, value_key};
 
 /// Inventoried names and their literals are found by the scan engine's name
@@ -43,10 +48,38 @@ Read the value from its store at run time; rotate it if the literal was real.
 "#,
 };
 
-struct HardcodedSecret;
+struct HardcodedSecret {
+    /// Inventoried names declared `exposure: public`.
+    public: HashSet<String>,
+}
 
-fn new(_: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
-    Ok(Box::new(HardcodedSecret))
+fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
+    let public = setup
+        .inventory
+        .iter()
+        .flat_map(|inv| &inv.secrets)
+        .filter(|s| s.exposure.value == Exposure::Public)
+        .map(|s| s.name.value.clone())
+        .collect();
+    Ok(Box::new(HardcodedSecret { public }))
+}
+
+/// Why a literal is weak evidence (reported as a note), if it is: the
+/// inventory declares the value public; or the value is not credential-
+/// shaped and either looks like a stand-in (placeholder-like, a local URL,
+/// a trivial password, short) or sits where stand-ins live (an example env
+/// file, documentation, a CI workflow, test code, docker-compose). A
+/// credential-shaped value (a known format, a random string, a URL with a
+/// real password to a real host) is an error wherever it is.
+pub fn weak_evidence(path: &str, value: &str, public: bool) -> Option<&'static str> {
+    if public {
+        return Some("declared `exposure: public`");
+    }
+    let s = shape::of(value);
+    if s.is_strong() {
+        return None;
+    }
+    s.weakness().or_else(|| envref::role(path).as_reason())
 }
 
 impl ContentCheck for HardcodedSecret {
@@ -56,17 +89,23 @@ impl ContentCheck for HardcodedSecret {
         }
         for a in &file.names().assignments {
             let value = &file.text[a.start..a.end];
-            out.push(
-                Hit::new(
-                    &RULE,
-                    a.start,
-                    a.end,
-                    format!(
-                        "`{}` is assigned a literal value ({})",
-                        a.name,
-                        redact(value)
-                    ),
-                )
+            if matches!(shape::of(value), Shape::Expression | Shape::Placeholder) {
+                continue;
+            }
+            let weak = weak_evidence(file.path, value, self.public.contains(&a.name));
+            let message = match weak {
+                Some(why) => format!(
+                    "`{}` is assigned a literal value ({}); weak evidence: {why}",
+                    a.name,
+                    redact(value)
+                ),
+                None => format!(
+                    "`{}` is assigned a literal value ({})",
+                    a.name,
+                    redact(value)
+                ),
+            };
+            let mut hit = Hit::new(&RULE, a.start, a.end, message)
                 .label("literal value")
                 .secret(&a.name)
                 .key(value_key(value))
@@ -74,8 +113,11 @@ impl ContentCheck for HardcodedSecret {
                     "read `{}` from its store at run time; if the value is real, rotate it",
                     a.name
                 ))
-                .value(),
-            );
+                .value();
+            if weak.is_some() {
+                hit = hit.at_most(Severity::Note);
+            }
+            out.push(hit);
         }
     }
 }

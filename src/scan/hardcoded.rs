@@ -82,6 +82,7 @@ impl Hardcoded {
         };
         let b = text.as_bytes();
         let bare_ok = bare_values_are_literals(path);
+        let yaml = matches!(crate::envref::lang(path), crate::envref::Lang::Yaml);
         let mut out = Vec::new();
         let found = regions
             .iter()
@@ -99,8 +100,16 @@ impl Hardcoded {
                 // An interpolation (`$NAME`, `${NAME:-…}`), not an assignment.
                 continue;
             }
-            if let Some((vs, ve)) = value_after(b, e, bare_ok).or_else(|| k8s_env_value(text, s, e))
-            {
+            if in_command(text, s) {
+                // `sed -i "s/NAME=.*/NAME=x/"`, `grep '^NAME=' .env`: a
+                // command's argument, not an assignment.
+                continue;
+            }
+            let k8s = || yaml.then(|| k8s_env_value(text, s, e)).flatten();
+            if let Some((vs, ve)) = value_after(b, e, bare_ok).or_else(k8s) {
+                if closes_a_string(text, s, vs) {
+                    continue;
+                }
                 let raw = &text[vs..ve];
                 if is_placeholder(raw) || looks_like_reference(raw) || decodes_to_placeholder(raw) {
                     continue;
@@ -114,6 +123,34 @@ impl Hardcoded {
         }
         out
     }
+}
+
+/// The line holding `at` runs a text tool on it (`sed`, `grep`, `awk`,
+/// `perl -pe`, `envsubst`): names there are patterns and replacements.
+fn in_command(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    ["sed ", "grep ", "awk ", "perl -", "envsubst", "sd ", "rg "]
+        .iter()
+        .any(|c| before.contains(c))
+}
+
+/// The value at `vs` opens with a quote that closes a string the name at
+/// `s` is inside (`'^NAME=' .env`): it is not the name's value.
+fn closes_a_string(text: &str, s: usize, vs: usize) -> bool {
+    let b = text.as_bytes();
+    let Some(&q) = vs.checked_sub(1).and_then(|i| b.get(i)) else {
+        return false;
+    };
+    if q != b'"' && q != b'\'' {
+        return false;
+    }
+    let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
+    // An odd number of `q` before the value's quote on this line: that
+    // quote closes a string (`"API_KEY":"v"` has two before it, `'^API_KEY='`
+    // one).
+    let before = b[line_start..vs - 1].iter().filter(|&&c| c == q).count();
+    before % 2 == 1
 }
 
 fn looks_like_reference(v: &str) -> bool {

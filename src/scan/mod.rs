@@ -13,6 +13,7 @@ pub mod exposure;
 pub mod fingerprint;
 pub mod hardcoded;
 pub mod pii;
+pub mod shape;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -122,7 +123,10 @@ impl Stats {
     }
 }
 
-/// Redacted form of a value: at most its first 4 characters, and its length.
+/// Redacted form of a value: at most its first 4 characters, its length
+/// and its shape (`` `ghp_…` (40 chars, matches: GitHub personal access
+/// token) ``, `` `u7Kq…` (32 chars, high-entropy alphanumeric) ``), so a
+/// reviewer can triage without seeing the value.
 pub fn redact(value: &str) -> String {
     let head: String = value
         .trim_start()
@@ -130,7 +134,12 @@ pub fn redact(value: &str) -> String {
         .take(4)
         .filter(|c| !c.is_control())
         .collect();
-    format!("`{head}…` ({} chars)", value.chars().count())
+    let shape = shape::describe(value);
+    // The description repeats the length first when it has one.
+    let shape = shape
+        .strip_suffix(&format!(", {} chars", value.trim().chars().count()))
+        .unwrap_or(&shape);
+    format!("`{head}…` ({} chars, {shape})", value.chars().count())
 }
 
 /// A finding inside one file, before it becomes a [`Finding`] with a
