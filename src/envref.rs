@@ -77,6 +77,170 @@ pub fn lang(path: &str) -> Lang {
     }
 }
 
+// What a variable's name says it holds: shared by `init` and the
+// `undeclared-secret` rule.
+
+/// Names a CI system or hosting platform sets for every run.
+pub fn is_provided(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "GITHUB_TOKEN",
+        "CI_JOB_TOKEN",
+        "CI_JOB_JWT",
+        "CI_JOB_JWT_V2",
+        "CI_REGISTRY_PASSWORD",
+        "CI_DEPENDENCY_PROXY_PASSWORD",
+        "BUILDKITE_AGENT_ACCESS_TOKEN",
+        "VERCEL_OIDC_TOKEN",
+        "VERCEL_URL",
+        "VERCEL_ENV",
+        "VERCEL_BRANCH_URL",
+        "VERCEL_PROJECT_PRODUCTION_URL",
+        "SYSTEM_ACCESSTOKEN",
+        "NODE_ENV",
+        "HOME",
+        "PATH",
+        "PWD",
+        "USER",
+        "SHELL",
+    ];
+    const PREFIXES: &[&str] = &[
+        "ACTIONS_",
+        "RUNNER_",
+        "GITHUB_SHA",
+        "GITHUB_REF",
+        "GITHUB_ACTOR",
+        "GITHUB_RUN",
+        "GITHUB_EVENT",
+        "GITHUB_WORKSPACE",
+        "GITHUB_REPOSITORY",
+        "GITHUB_OUTPUT",
+        "GITHUB_ENV",
+        "GITHUB_STEP_SUMMARY",
+        "VERCEL_GIT_",
+        "NEXT_PUBLIC_VERCEL_",
+        "CIRCLE_",
+        "BITBUCKET_BUILD",
+    ];
+    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Names whose value is configuration, judged by their words: an id, a
+/// URL, a host, a bucket, a flag (`STRIPE_WEBHOOK_ID`,
+/// `MYSQL_ALLOW_EMPTY_PASSWORD`, `STORAGE_PRIVATE_BUCKET`, `TEAM_ID_VERCEL`).
+/// A connection string (`DATABASE_URL`, `REDIS_URL`) or a webhook URL
+/// carries its credential, so it is not configuration.
+pub fn is_config(name: &str, says_secret: bool) -> bool {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let Some(last) = words.last() else {
+        return false;
+    };
+    const CREDENTIAL_URL: &[&str] = &[
+        "DATABASE",
+        "DB",
+        "POSTGRES",
+        "POSTGRESQL",
+        "PG",
+        "MYSQL",
+        "MONGO",
+        "MONGODB",
+        "REDIS",
+        "AMQP",
+        "RABBITMQ",
+        "BROKER",
+        "SMTP",
+        "KV",
+        "EDGE",
+        "HOOK",
+        "WEBHOOK",
+        "DSN",
+    ];
+    let url = ["URL", "URI", "DSN"].contains(last);
+    if url
+        && words.iter().any(|w| CREDENTIAL_URL.contains(w))
+        && !words
+            .iter()
+            .any(|w| ["REST", "API", "BASE", "PUBLIC"].contains(w))
+    {
+        return false;
+    }
+    const FLAG_WORDS: &[&str] = &[
+        "LIFETIME",
+        "SECONDS",
+        "MINUTES",
+        "HOURS",
+        "DAYS",
+        "RETRIES",
+        "ROUNDS",
+        "ALLOW",
+        "ENABLE",
+        "ENABLED",
+        "DISABLE",
+        "DISABLED",
+        "SKIP",
+        "REQUIRE",
+        "REQUIRED",
+        "USE",
+        "FEATURE",
+        "FLAG",
+        "MIN",
+        "MAX",
+        "LENGTH",
+        "EXPIRY",
+        "EXPIRES",
+        "TTL",
+        "TIMEOUT",
+        "FILE",
+        "PATH",
+        "DIR",
+        "POLICY",
+        "HEADER",
+        "ALGORITHM",
+        "ALG",
+    ];
+    const CONFIG_WORDS: &[&str] = &[
+        "ID", "IDS", "URL", "URLS", "URI", "ENDPOINT", "HOST", "HOSTNAME", "PORT", "DOMAIN",
+        "REGION", "ZONE", "BUCKET", "DATASET", "COUPON", "NAME", "USER", "USERNAME", "EMAIL",
+        "MODE", "ENV", "LEVEL", "VERSION", "LIMIT", "COUNT", "SIZE", "LOCALE", "CHANNEL", "TOPIC",
+        "QUEUE", "INDEX", "ORG", "PROJECT", "ACCOUNT", "AUDIENCE", "ISSUER", "SCOPE", "SCOPES",
+    ];
+    words.iter().any(|w| FLAG_WORDS.contains(w))
+        || CONFIG_WORDS.contains(last)
+        || (!says_secret && words.contains(&"ID"))
+}
+
+/// A URL that carries its credential: a connection string (`DATABASE_URL`,
+/// `REDIS_URL`, `MONGODB_URI`, `SENTRY_DSN`) or a webhook URL.
+pub fn is_credential_url(name: &str) -> bool {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    const CREDENTIAL_URL: &[&str] = &[
+        "DATABASE",
+        "DB",
+        "POSTGRES",
+        "POSTGRESQL",
+        "PG",
+        "MYSQL",
+        "MONGO",
+        "MONGODB",
+        "REDIS",
+        "AMQP",
+        "RABBITMQ",
+        "BROKER",
+        "SMTP",
+        "KV",
+        "EDGE",
+        "HOOK",
+        "WEBHOOK",
+        "DSN",
+    ];
+    words
+        .last()
+        .is_some_and(|l| ["URL", "URI", "DSN"].contains(l))
+        && words.iter().any(|w| CREDENTIAL_URL.contains(w))
+        && !words
+            .iter()
+            .any(|w| ["REST", "API", "BASE", "PUBLIC"].contains(w))
+}
+
 /// What a file is for, as far as weighing a literal in it goes: values in
 /// example env files, documentation, CI workflows, test code and
 /// docker-compose files are usually stand-ins for local development.

@@ -49,8 +49,9 @@ fn rule_case(expected: &Path, text: String) -> datatest_stable::Result<()> {
                 json.stdout
             );
         } else if let Some(id) = line.strip_prefix('-') {
+            let (id, sev) = id.split_once(':').map_or((id, None), |(a, b)| (a, Some(b)));
             assert!(
-                !reported(id, None),
+                !reported(id, sev),
                 "{rule}/{kind}: `{id}` reported:\n{}",
                 json.stdout
             );

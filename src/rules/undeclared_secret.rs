@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use super::{ContentCheck, Kind, Rule, Setup};
 use crate::diag::Fatal;
-use crate::envref::Kind as RefKind;
+use crate::envref::{self, Kind as RefKind, Role};
 use crate::finding::Severity;
 use crate::scan::exposure::Exposure;
 use crate::scan::{File, Hit};
@@ -42,17 +42,43 @@ fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
     ))))
 }
 
+/// A name that says its value stands in for a secret.
+fn stand_in(name: &str) -> bool {
+    name.split('_').next().is_some_and(|w| {
+        [
+            "DUMMY",
+            "FAKE",
+            "MOCK",
+            "TEST",
+            "EXAMPLE",
+            "SAMPLE",
+            "DEFAULT",
+            "DEMO",
+            "PLACEHOLDER",
+        ]
+        .contains(&w)
+    })
+}
+
 impl ContentCheck for UndeclaredSecret {
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
         let ex = &self.0;
         if file.own || !ex.has_inventory() {
             return;
         }
-        let dotenv = crate::envref::file_name(file.path).starts_with(".env");
+        let dotenv = envref::file_name(file.path).starts_with(".env");
+        let role = envref::role(file.path);
         let mut seen = HashSet::new();
         for r in file.refs() {
             let name = r.name.as_str();
-            if ex.prefix_of(name).is_some() || ex.declared(name).is_some() || !ex.looks_secret(name)
+            // Values a CI system provides (`GITHUB_TOKEN`) and names that
+            // hold configuration about a secret (`PASSWORD_RESET_DISABLED`,
+            // `OIDC_SIGNING_ALGORITHM`) are no team's secret to declare.
+            if ex.prefix_of(name).is_some()
+                || ex.declared(name).is_some()
+                || !ex.looks_secret(name)
+                || envref::is_provided(name)
+                || envref::is_config(name, true)
             {
                 continue;
             }
@@ -66,14 +92,18 @@ impl ContentCheck for UndeclaredSecret {
                 RefKind::Define => continue,
             };
             if seen.insert(name) {
-                out.push(
-                    Hit::new(&RULE, r.start, r.end, message)
-                        .label("here")
-                        .key(name)
-                        .help(format!(
-                            "declare `{name}` in the inventory (owner, store, cadence), or rename it if it is not a secret"
-                        )),
-                );
+                let mut hit = Hit::new(&RULE, r.start, r.end, message)
+                    .label("here")
+                    .key(name)
+                    .help(format!(
+                        "declare `{name}` in the inventory (owner, store, cadence), or rename it if it is not a secret"
+                    ));
+                // A stand-in's name (`DUMMY_API_KEY`, `TEST_DATABASE_URL`)
+                // or a read in tests, docs and example env files: weak.
+                if stand_in(name) || matches!(role, Role::Test | Role::Docs | Role::ExampleEnv) {
+                    hit = hit.at_most(Severity::Note);
+                }
+                out.push(hit);
             }
         }
     }
