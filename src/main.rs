@@ -383,6 +383,9 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Report(args) => {
             let out = keyledger::report::run(&args)?;
+            for note in &out.notes {
+                eprintln!("keyledger: {note}");
+            }
             Ok(emit(&out.text)
                 .err()
                 .unwrap_or(ExitCode::from(out.exit_code)))

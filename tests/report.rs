@@ -289,6 +289,72 @@ fn default_is_the_repository_in_the_current_directory() {
 }
 
 #[test]
+fn the_root_is_a_positional_argument_and_root_an_alias() {
+    let positional = report(
+        &["fixtures/demo", "--quarter", Q4, "--format", "json"],
+        &root(),
+    );
+    let flag = report(
+        &[
+            "--root",
+            "fixtures/demo",
+            "--quarter",
+            Q4,
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
+    assert_eq!(positional.code, 0, "{}", positional.transcript());
+    assert_eq!(positional.stdout, flag.stdout);
+    // The due_soon window comes from the repository given (30 days here).
+    let doc = report(
+        &["fixtures/demo", "--as-of", AS_OF, "--format", "json"],
+        &root(),
+    )
+    .json();
+    assert_eq!(doc["period"]["end"], "2026-12-23");
+}
+
+#[test]
+fn the_last_day_of_the_calendar_works_as_in_check() {
+    // `check --as-of 9999-12-31` works; the report's window used to
+    // overflow past the calendar's end (exit 2).
+    let check = keyledger(
+        &[
+            "check",
+            ".",
+            "--no-scan",
+            "--as-of",
+            "9999-12-31",
+            "--format",
+            "json",
+        ],
+        &demo(),
+    );
+    assert_ne!(check.code, 2, "{}", check.transcript());
+    for format in ["markdown", "html", "csv", "json"] {
+        let run = report(&["--as-of", "9999-12-31", "--format", format], &demo());
+        assert_eq!(run.code, 0, "{format}: {}", run.transcript());
+    }
+    let doc = report(&["--as-of", "9999-12-31", "--format", "json"], &demo()).json();
+    assert_eq!(doc["period"]["start"], "9999-12-31");
+    assert_eq!(doc["period"]["end"], "9999-12-31");
+    // Everything with a cadence and a date is overdue by then.
+    assert_eq!(
+        doc["summary"]["overdue"],
+        check.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "rotation-overdue")
+            .count()
+    );
+    let q = report(&["--quarter", "9999-Q4", "--format", "json"], &demo());
+    assert_eq!(q.code, 0, "{}", q.transcript());
+}
+
+#[test]
 fn repositories_with_the_same_name_are_told_apart() {
     let dir = tempfile::tempdir().unwrap();
     for team in ["a", "b"] {
