@@ -3,6 +3,7 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 use clap::ValueEnum;
@@ -13,4 +14,17 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// A summary for CI job pages (GitHub job summaries, merge request notes).
+    Markdown,
+}
+
+/// Renders an outcome in a format (`color` and `verbose` for `human`).
+pub fn render(out: &crate::check::Outcome, format: Format, color: bool, verbose: bool) -> String {
+    match format {
+        Format::Human => human::render(out, color, verbose),
+        Format::Json => json::render(out),
+        Format::Sarif => sarif::render(out),
+        Format::Github => github::render(out),
+        Format::Markdown => markdown::render(out),
+    }
 }

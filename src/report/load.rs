@@ -199,17 +199,21 @@ fn json_files(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, Diag>
 /// `keyledger.toml` (which may name the inventory), and otherwise a folder
 /// of check outputs (every `*.json` under it). A `.json` file is a check
 /// output; any other file is an inventory, whose repository is the
-/// directory holding it. No input at all means the current directory.
+/// directory holding it. No input at all means the repository in the
+/// current directory.
 pub fn load(inputs: &[PathBuf]) -> Result<Inputs, Fatal> {
+    // No input: the repository in the current directory (never a search
+    // for JSON files in it).
     let dot = [PathBuf::from(".")];
-    let inputs = if inputs.is_empty() { &dot[..] } else { inputs };
+    let default = inputs.is_empty();
+    let inputs = if default { &dot[..] } else { inputs };
     let mut targets = Vec::new();
     let mut errors = Vec::new();
     let mut notes = Vec::new();
     let mut config_root = None;
     for arg in inputs {
         if arg.is_dir() {
-            let files = if is_repository(arg) {
+            let files = if default || is_repository(arg) {
                 Vec::new()
             } else {
                 match json_files(arg, &mut notes) {
@@ -224,7 +228,23 @@ pub fn load(inputs: &[PathBuf]) -> Result<Inputs, Fatal> {
                 targets.extend(files.into_iter().map(Target::Json));
                 continue;
             }
-            // A repository (its inventory may be missing: that is the error).
+            if !default && !is_repository(arg) {
+                errors.push(
+                    Diag::plain(
+                        "usage",
+                        format!(
+                            "{} holds no secret inventory and no `keyledger check --format json` output",
+                            shown(arg)
+                        ),
+                    )
+                    .with_help(
+                        "give a repository (with secrets-inventory.yaml or keyledger.toml), an inventory file, or check outputs (*.json, or folders of them)",
+                    ),
+                );
+                continue;
+            }
+            // A repository (a keyledger.toml may name a missing inventory:
+            // that is the error).
             let opts = Options {
                 root: arg.clone(),
                 ..Options::default()
