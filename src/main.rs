@@ -405,15 +405,22 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }
             };
             if stdout {
-                let (text, stats) = keyledger::init::draft(&opts.root, &config, check::today());
+                let (text, stats) =
+                    keyledger::init::draft_at(&opts.root, &config, &display, check::today());
                 say_skipped(&stats);
+                eprintln!(
+                    "keyledger: the draft's editor line points at {}; write it with `keyledger schema --write {}`",
+                    keyledger::init::SCHEMA_PATH,
+                    keyledger::init::SCHEMA_PATH
+                );
                 return Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS));
             }
             let (n, stats) =
                 keyledger::init::run(&opts.root, &config, &path, &display, force, check::today())?;
             say_skipped(&stats);
             eprintln!(
-                "keyledger: drafted {display} with {n} secrets; review the TODOs, then run `keyledger check`"
+                "keyledger: drafted {display} with {n} secrets and wrote {} for editors; review the TODOs, then run `keyledger check`",
+                keyledger::init::SCHEMA_PATH
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -418,3 +418,485 @@ fn fingerprint_does_not_echo_the_value_on_a_terminal() {
     let line = screen.lines().find(|l| l.starts_with("kl1:")).unwrap();
     assert!(line.trim_end().split(':').nth(2) == Some("32"), "{line}");
 }
+
+// ------------------------------------------------------ crate and licence
+
+#[test]
+fn the_published_crate_holds_the_source_and_no_test_data() {
+    let out = Command::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(root())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = String::from_utf8_lossy(&out.stdout);
+    let files: Vec<&str> = list.lines().collect();
+    for must in [
+        "Cargo.lock",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "README.md",
+        "CHANGELOG.md",
+        "src/main.rs",
+        "src/scan/detectors.toml",
+        "schemas/secret-inventory.schema.json",
+        "policies/baseline.yaml",
+    ] {
+        assert!(files.contains(&must), "{must} is not packaged:\n{list}");
+    }
+    for f in &files {
+        for not in [
+            "tests/",
+            "fixtures/",
+            "scripts/",
+            ".github/",
+            "docs/",
+            "target/",
+        ] {
+            assert!(!f.starts_with(not), "{f} is packaged");
+        }
+    }
+    // Every file the source embeds is in the package.
+    for entry in walk(&root().join("src")) {
+        let text = std::fs::read_to_string(&entry).unwrap_or_default();
+        for part in text.split("include_str!(\"").skip(1) {
+            let rel = part.split('"').next().unwrap();
+            let path = entry.parent().unwrap().join(rel);
+            let path = std::fs::canonicalize(&path).unwrap();
+            let packaged = path
+                .strip_prefix(std::fs::canonicalize(root()).unwrap())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            assert!(
+                files.contains(&packaged.as_str()),
+                "{packaged} (embedded) is not packaged"
+            );
+        }
+    }
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    for key in [
+        "license = \"MIT OR Apache-2.0\"",
+        "description = ",
+        "repository = ",
+        "homepage = ",
+        "readme = ",
+        "keywords = ",
+        "categories = ",
+        "rust-version = ",
+    ] {
+        assert!(manifest.contains(key), "Cargo.toml lacks {key}");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_invented_domain_and_one_project_home() {
+    // The project's home is Cargo.toml's `repository`; every GitHub URL of
+    // keyledger's own in the repository names that one.
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let home = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("repository = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap()
+        .to_string();
+    let slug = home.strip_prefix("https://github.com/").unwrap();
+    let banned = ["keyledger", ".dev"].concat();
+    let placeholder = ["OWNER", "/keyledger"].concat();
+    let mut stack = vec![root()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if p.is_dir() {
+                if ![".git", "target", ".venv"].contains(&name.as_str()) {
+                    stack.push(p);
+                }
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            assert!(!text.contains(&banned), "{} names {banned}", p.display());
+            assert!(
+                !text.contains(&placeholder),
+                "{} names {placeholder}",
+                p.display()
+            );
+            for (i, _) in text.match_indices("github.com/") {
+                let rest = &text[i + "github.com/".len()..];
+                let repo: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || "-_./".contains(*c))
+                    .collect();
+                if repo.ends_with("/keyledger")
+                    || repo.contains("/keyledger/")
+                    || repo.starts_with("keyledger/")
+                {
+                    assert!(
+                        repo.starts_with(slug),
+                        "{}: github.com/{repo} is not the project's home {home}",
+                        p.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------- editor support
+
+#[test]
+fn init_points_editors_at_a_schema_in_the_repository_and_check_keeps_it_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("app.py"),
+        "import os\nKEY = os.environ['API_TOKEN']\n",
+    )
+    .unwrap();
+    let run = keyledger(&["init", "."], d);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let inventory = std::fs::read_to_string(d.join("secrets-inventory.yaml")).unwrap();
+    let first = inventory.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "# yaml-language-server: $schema=./.keyledger/secret-inventory.schema.json"
+    );
+    // The path exists in the repository and holds the schema.
+    let schema = d.join(".keyledger/secret-inventory.schema.json");
+    assert_eq!(
+        std::fs::read_to_string(&schema).unwrap(),
+        keyledger(&["schema"], &root()).stdout
+    );
+    let stale = |d: &Path| {
+        let doc = keyledger(&["check", ".", "--format", "json", "--no-scan"], d).json();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "stale-schema")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(stale(d), Vec::<String>::new());
+    // An older schema (same $id, other content) is reported at the line.
+    let mut old: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema).unwrap()).unwrap();
+    old["title"] = "older".into();
+    std::fs::write(&schema, old.to_string()).unwrap();
+    let msgs = stale(d);
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(
+        msgs[0].contains("is not the schema of this keyledger"),
+        "{msgs:?}"
+    );
+    // So is a missing one; `schema --write` repairs both.
+    std::fs::remove_file(&schema).unwrap();
+    assert!(stale(d)[0].contains("does not exist"));
+    let w = keyledger(
+        &[
+            "schema",
+            "--write",
+            ".keyledger/secret-inventory.schema.json",
+        ],
+        d,
+    );
+    assert_eq!(w.code, 0, "{}", w.transcript());
+    assert_eq!(stale(d), Vec::<String>::new());
+    // Someone else's schema there is not keyledger's business.
+    std::fs::write(&schema, "{\"$id\": \"https://example.com/mine.json\"}").unwrap();
+    assert_eq!(stale(d), Vec::<String>::new());
+}
+
+#[test]
+fn init_in_a_subfolder_points_back_to_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("config")).unwrap();
+    std::fs::write(
+        d.join("keyledger.toml"),
+        "inventory = \"config/secrets.yaml\"\n",
+    )
+    .unwrap();
+    let run = keyledger(&["init", "."], d);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let text = std::fs::read_to_string(d.join("config/secrets.yaml")).unwrap();
+    assert!(
+        text.starts_with(
+            "# yaml-language-server: $schema=../.keyledger/secret-inventory.schema.json\n"
+        ),
+        "{text}"
+    );
+    assert!(d.join(".keyledger/secret-inventory.schema.json").is_file());
+    let doc = keyledger(&["check", ".", "--format", "json", "--no-scan"], d).json();
+    assert!(
+        !doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "stale-schema"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn the_schema_examples_are_valid_inventories() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&keyledger(&["schema"], &root()).stdout).unwrap();
+    let doc = &schema["examples"][0];
+    assert!(doc.is_object());
+    // Editors show these; markdownDescription where the forms need explaining.
+    for pointer in [
+        "/$defs/cadence/markdownDescription",
+        "/$defs/cadence/examples",
+        "/$defs/store/properties/kind/markdownDescription",
+        "/$defs/secret/examples/0/name",
+        "/$defs/blast_radius/markdownDescription",
+    ] {
+        assert!(schema.pointer(pointer).is_some(), "{pointer} missing");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // JSON is YAML: the example is an inventory as it stands.
+    std::fs::write(dir.path().join("secrets-inventory.yaml"), doc.to_string()).unwrap();
+    let run = keyledger(&["check", ".", "--no-scan", "--format", "json"], dir.path());
+    assert_ne!(run.code, 2, "{}", run.transcript());
+    let doc = run.json();
+    assert!(
+        !doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "schema"),
+        "{doc}"
+    );
+    // Every example of a definition validates against that definition, as
+    // part of a one-secret inventory.
+    let secret = schema["$defs"]["secret"]["examples"][0].clone();
+    let inv = serde_json::json!({"version": 1, "secrets": [secret], "waivers": schema["$defs"]["waiver"]["examples"]});
+    std::fs::write(dir.path().join("secrets-inventory.yaml"), inv.to_string()).unwrap();
+    let run = keyledger(&["check", ".", "--no-scan", "--format", "json"], dir.path());
+    assert_ne!(run.code, 2, "{}", run.transcript());
+    for cadence in schema["$defs"]["cadence"]["examples"].as_array().unwrap() {
+        let inv = serde_json::json!({"version": 1, "secrets": [{"name": "A", "cadence": cadence}]});
+        std::fs::write(dir.path().join("secrets-inventory.yaml"), inv.to_string()).unwrap();
+        let run = keyledger(&["check", ".", "--no-scan"], dir.path());
+        assert_ne!(run.code, 2, "cadence {cadence}: {}", run.transcript());
+    }
+}
+
+// ------------------------------------------------------- demo documents
+
+/// (path, line, rule) of every finding the tables of fixtures/demo/EXPECTED.md list.
+fn expected_md_findings() -> std::collections::BTreeSet<(String, u64, String)> {
+    let text = std::fs::read_to_string(demo().join("EXPECTED.md")).unwrap();
+    let mut out = std::collections::BTreeSet::new();
+    let mut section = "";
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            section = if h.starts_with("Inventory-level") {
+                "inventory"
+            } else if h.starts_with("Scan findings") {
+                "scan"
+            } else {
+                ""
+            };
+            continue;
+        }
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if !line.starts_with("| ") || cells.len() < 4 {
+            continue;
+        }
+        let rule_of = |c: &str| {
+            c.split('`').nth(1).map(str::to_string).filter(|r| {
+                r.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+            })
+        };
+        match section {
+            "inventory" => {
+                if let (Ok(l), Some(rule)) = (cells[0].parse::<u64>(), rule_of(cells[1])) {
+                    out.insert(("secrets-inventory.yaml".to_string(), l, rule));
+                }
+            }
+            "scan" => {
+                let path = cells[1].trim_matches('`').to_string();
+                let l = cells[2]
+                    .split(':')
+                    .next()
+                    .and_then(|l| l.parse::<u64>().ok());
+                if let (Some(l), Some(rule)) = (l, rule_of(cells[3])) {
+                    out.insert((path, l, rule));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn expected_md_lists_exactly_what_check_reports_on_the_demo() {
+    let doc = keyledger(
+        &["check", ".", "--as-of", AS_OF, "--format", "json"],
+        &demo(),
+    )
+    .json();
+    let actual: std::collections::BTreeSet<(String, u64, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected = expected_md_findings();
+    assert_eq!(
+        expected, actual,
+        "fixtures/demo/EXPECTED.md is out of step with `keyledger check --as-of {AS_OF}` on the demo"
+    );
+    assert_eq!(doc["summary"]["errors"], 11);
+    assert_eq!(doc["summary"]["warnings"], 5);
+    assert_eq!(doc["summary"]["waived"], 1);
+}
+
+/// The `keyledger …` lines of the first ```sh block after `heading`.
+fn readme_commands(readme: &str, heading: &str) -> Vec<String> {
+    let at = readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("{heading} missing"));
+    let rest = &readme[at..];
+    let start = rest.find("```sh\n").unwrap() + 6;
+    let end = start + rest[start..].find("```").unwrap();
+    rest[start..end]
+        .lines()
+        .filter(|l| l.starts_with("keyledger "))
+        .map(|l| match l.find("  #") {
+            Some(i) => l[..i].trim().to_string(),
+            None => l.trim().to_string(),
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn readme_examples_run_on_the_demo_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let demo_copy = dir.path().join("demo");
+    copy_dir(&demo(), &demo_copy);
+    copy_dir(&root().join("fixtures/report"), &dir.path().join("report"));
+    std::fs::write(demo_copy.join("value.txt"), "Zq8mR2xT7vK4nL9pW3cY6bH1\n").unwrap();
+    // `results/`: check outputs, as the organisation-wide job collects them.
+    let out = keyledger(&["check", ".", "--format", "json"], &demo_copy);
+    std::fs::create_dir_all(demo_copy.join("results/demo")).unwrap();
+    std::fs::write(demo_copy.join("results/demo/keyledger.json"), out.stdout).unwrap();
+    let mut commands = readme_commands(&readme, "\n## Using it\n");
+    commands.extend(readme_commands(&readme, "\n## Quarterly report\n"));
+    assert!(commands.len() > 20, "{commands:?}");
+    for line in &commands {
+        let (cmd, stdin) = match line.split_once(" < ") {
+            Some((c, f)) => (c.to_string(), Some(f.trim().to_string())),
+            None => (line.clone(), None),
+        };
+        let cmd = cmd.split(" > ").next().unwrap().to_string();
+        let args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_keyledger"));
+        c.args(&args).current_dir(&demo_copy).env("NO_COLOR", "1");
+        if let Some(f) = stdin {
+            c.stdin(std::fs::File::open(demo_copy.join(f)).unwrap());
+        }
+        let out = c.output().unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(
+            code == 0 || code == 1,
+            "README example `{line}` exits {code} on the demo:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn readme_json_example_is_the_demos_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let at = readme.find("\n## Output\n").unwrap();
+    let rest = &readme[at..];
+    let start = rest.find("```json\n").unwrap() + 8;
+    let end = start + rest[start..].find("```").unwrap();
+    let example: serde_json::Value = serde_json::from_str(&rest[start..end])
+        .unwrap_or_else(|e| panic!("the README's JSON example is not JSON: {e}"));
+    let mut actual = keyledger(
+        &["check", ".", "--as-of", AS_OF, "--format", "json"],
+        &demo(),
+    )
+    .json();
+    actual["summary"].as_object_mut().unwrap().remove("scan");
+    assert_eq!(example["version"], actual["version"]);
+    assert_eq!(
+        example["summary"], actual["summary"],
+        "README summary out of step"
+    );
+    let has = |list: &serde_json::Value, item: &serde_json::Value| {
+        list.as_array().unwrap().iter().any(|x| x == item)
+    };
+    for f in example["findings"].as_array().unwrap() {
+        assert!(
+            has(&actual["findings"], f),
+            "README finding not in the demo's output: {f}"
+        );
+    }
+    assert_eq!(example["inventory"]["path"], actual["inventory"]["path"]);
+    for s in example["inventory"]["secrets"].as_array().unwrap() {
+        assert!(
+            has(&actual["inventory"]["secrets"], s),
+            "README secret out of step: {s}"
+        );
+    }
+    assert_eq!(
+        example["inventory"]["waivers"],
+        actual["inventory"]["waivers"]
+    );
+    assert_eq!(
+        actual["findings"].as_array().unwrap().len(),
+        17,
+        "the README says the demo has 17 findings"
+    );
+}

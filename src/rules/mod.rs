@@ -24,6 +24,7 @@ pub mod rotation_due_soon;
 pub mod rotation_overdue;
 pub mod schema;
 pub mod stale_baseline;
+pub mod stale_schema;
 pub mod undeclared_public;
 pub mod undeclared_secret;
 pub mod unknown_reference;
@@ -67,6 +68,7 @@ pub const ALL: &[&Rule] = &[
     &waiver_expired::RULE,
     &unused_waiver::RULE,
     &stale_baseline::RULE,
+    &stale_schema::RULE,
     &leaked_value::RULE,
     &leaked_credential::RULE,
     &hardcoded_secret::RULE,
@@ -101,6 +103,7 @@ pub fn check_inventory(ctx: &Ctx<'_>) -> Vec<Finding> {
     rotation_due_soon::check(ctx, &mut out);
     never_rotated::check(ctx, &mut out);
     last_rotated_in_future::check(ctx, &mut out);
+    stale_schema::check(ctx, &mut out);
     out
 }
 
