@@ -20,9 +20,9 @@ FROM rust:${RUST_VERSION}-alpine AS build
 RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .
+ENV CARGO_PROFILE_RELEASE_STRIP=symbols
 RUN cargo build --release --locked \
  && cp target/release/keyledger /keyledger \
- && strip /keyledger \
  && /keyledger --version
 
 FROM scratch AS release

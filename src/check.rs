@@ -319,6 +319,14 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     }
     if !opts.no_baseline {
         crate::baseline::apply(&opts.root, &config.baseline, &mut findings)?;
+        // Only a scan of everything can tell that an entry matches nothing
+        // any more; a commit's files or a range do not.
+        if matches!(
+            opts.scope,
+            Scope::Staged | Scope::Since(_) | Scope::Files(_)
+        ) {
+            findings.retain(|f| f.rule != crate::rules::stale_baseline::RULE.id);
+        }
     }
     finding::sort(&mut findings);
     let fail_on = opts.fail_on.unwrap_or(config.fail_on);

@@ -900,3 +900,19 @@ fn readme_json_example_is_the_demos_output() {
         "the README says the demo has 17 findings"
     );
 }
+
+#[test]
+fn a_partial_scan_does_not_call_baseline_entries_stale() {
+    let dir = files_repo();
+    let d = dir.path();
+    let run = keyledger(&["baseline", "."], d);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    // The commit touches another file: the accepted token is not stale.
+    let files = keyledger(&["check", "--format", "json", "--files", "clean.sh"], d);
+    assert_eq!(files.code, 0, "{}", files.transcript());
+    assert!(!files.stdout.contains("stale-baseline"), "{}", files.stdout);
+    // The whole tree still reports an entry that matches nothing.
+    std::fs::write(d.join("leak.sh"), "export GH_TOKEN=\"${GH_TOKEN:?}\"\n").unwrap();
+    let tree = keyledger(&["check", ".", "--format", "json"], d);
+    assert!(tree.stdout.contains("stale-baseline"), "{}", tree.stdout);
+}
