@@ -57,9 +57,15 @@ fn run(dir: &Path, cmd: &Path, args: &[&str], path: Option<&str>) -> (i32, Strin
     c.args(args)
         .current_dir(dir)
         .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
-        // pre-commit builds the rust hook with `cargo install`; share a
-        // target directory so repeated runs reuse the build.
+        // pre-commit builds the rust hook with `cargo install` (release
+        // profile); share a target directory so repeated runs reuse the
+        // build, and skip optimisation, which the hook's behaviour does not
+        // depend on: it halves the build, the test's main cost in CI.
         .env("CARGO_TARGET_DIR", target.join("pre-commit-build"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
         .env("GIT_AUTHOR_NAME", "Test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
