@@ -272,18 +272,40 @@ fn install_falls_back_to_cargo_install_locked() {
         std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755))
             .unwrap();
     }
+    // A curl that records the URL and answers 404, as GitHub does for a
+    // ref without a release (the test reaches no network).
+    let urls = r.temp.join("curl-urls");
+    std::fs::write(
+        fake.join("curl"),
+        format!(
+            "#!/usr/bin/env bash\nfor a in \"$@\"; do case \"$a\" in http*|file*) echo \"$a\" >> '{}';; esac; done\nexit 22\n",
+            urls.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(fake.join("curl"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let run = r.script("install.sh", &root(), &[], std::slice::from_ref(&fake));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    // The release asked for: the version and repository of the action's
+    // own Cargo.toml.
+    let asked = std::fs::read_to_string(&urls).unwrap();
+    assert_eq!(
+        asked.lines().next(),
+        Some(
+            format!(
+                "https://github.com/keyledger/keyledger/releases/download/v{VERSION}/keyledger-v{VERSION}-{TARGET}.tar.gz"
+            )
+            .as_str()
+        ),
+        "{asked}"
+    );
     let empty = r.temp.join("no-release");
     std::fs::create_dir_all(&empty).unwrap();
-    let run = r.script(
-        "install.sh",
-        &root(),
-        &[(
-            "KEYLEDGER_DOWNLOAD_BASE",
-            format!("file://{}", empty.display()),
-        )],
-        std::slice::from_ref(&fake),
-    );
-    assert_eq!(run.code, 0, "{}", run.transcript());
     let args = std::fs::read_to_string(&log).unwrap();
     assert!(
         args.starts_with(&format!(
