@@ -1047,3 +1047,39 @@ fn bad_check_outputs_are_named_and_a_repository_counts_once() {
     let run = report(&["empty"], d);
     assert_eq!(run.code, 2, "{}", run.transcript());
 }
+
+#[test]
+fn html_phrases_the_model_itself_not_stripped_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secrets-inventory.yaml"),
+        "version: 1\ndefaults: {owner: t, cadence: 30d}\nsecrets:\n  - {name: FUTURE_KEY, last_rotated: 2027-06-01}\n  - {name: OC_KEY, cadence: on-compromise}\n",
+    )
+    .unwrap();
+    let html = report(&["--as-of", AS_OF, "--format", "html"], dir.path());
+    assert_eq!(html.code, 0, "{}", html.transcript());
+    let footer = html
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("<footer>"))
+        .unwrap()
+        .to_string();
+    assert!(
+        footer.contains(
+            "1 secret with <code>last_rotated</code> after 2026-11-23 (run <code>keyledger check</code>)"
+        ),
+        "{footer}"
+    );
+    assert!(
+        footer.contains("1 secret rotated only on compromise"),
+        "{footer}"
+    );
+    assert!(!footer.contains('`'), "{footer}");
+    let md = report(&["--as-of", AS_OF], dir.path());
+    assert!(
+        md.stdout
+            .contains("1 secret with `last_rotated` after 2026-11-23 (run `keyledger check`)"),
+        "{}",
+        md.stdout
+    );
+}
