@@ -407,12 +407,9 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             if stdout {
                 let (text, stats) =
                     keyledger::init::draft_at(&opts.root, &config, &display, check::today());
+                // The editor line points at SCHEMA_PATH; `check` says how
+                // to write it (stale-schema) until it exists.
                 say_skipped(&stats);
-                eprintln!(
-                    "keyledger: the draft's editor line points at {}; write it with `keyledger schema --write {}`",
-                    keyledger::init::SCHEMA_PATH,
-                    keyledger::init::SCHEMA_PATH
-                );
                 return Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS));
             }
             let (n, stats) =
