@@ -68,7 +68,6 @@ pub const ALL: &[&Rule] = &[
     &waiver_expired::RULE,
     &unused_waiver::RULE,
     &stale_baseline::RULE,
-    &stale_schema::RULE,
     &leaked_value::RULE,
     &leaked_credential::RULE,
     &hardcoded_secret::RULE,
@@ -77,6 +76,7 @@ pub const ALL: &[&Rule] = &[
     &undeclared_secret::RULE,
     &unused_secret::RULE,
     &pii_in_log::RULE,
+    &stale_schema::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
