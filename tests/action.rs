@@ -561,3 +561,29 @@ fn action_yml_runs_the_tested_scripts() {
     assert!(yml.contains("using: composite"));
     assert!(yml.contains("github/codeql-action/upload-sarif@"));
 }
+
+#[test]
+fn the_action_workflows_and_ci_examples_are_well_formed_yaml() {
+    // keyledger's own spanned YAML reader: a syntax error or a duplicate
+    // key fails with its line and column.
+    let mut files = vec![
+        root().join("action.yml"),
+        root().join(".pre-commit-hooks.yaml"),
+    ];
+    for dir in [".github/workflows", "docs/ci"] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 7, "{files:?}");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let src = keyledger::source::SourceFile::new(f.display().to_string(), text);
+        if let Err(e) = keyledger::node::parse(&src) {
+            panic!("{}: {}", f.display(), keyledger::diag::render(&e, false));
+        }
+    }
+}
