@@ -61,7 +61,9 @@ pub fn render(findings: &[Finding]) -> String {
 
 /// Applies the baseline at `path` (if it exists) and adds a
 /// `stale-baseline` finding per unmatched entry.
-pub fn apply(root: &Path, rel: &str, sink: &mut Sink) -> Result<(), Fatal> {
+/// `report_stale`: the run saw everything a baseline entry can match (a
+/// whole tree or the history); a partial scan cannot call an entry stale.
+pub fn apply(root: &Path, rel: &str, sink: &mut Sink, report_stale: bool) -> Result<(), Fatal> {
     let path = root.join(rel);
     if !path.exists() {
         return Ok(());
@@ -94,7 +96,7 @@ pub fn apply(root: &Path, rel: &str, sink: &mut Sink) -> Result<(), Fatal> {
             used.insert(fp);
         }
     }
-    if !sink.enabled(stale_baseline::RULE.id) {
+    if !report_stale || !sink.enabled(stale_baseline::RULE.id) {
         return Ok(());
     }
     for e in &file.findings {

@@ -37,10 +37,17 @@ pub struct Options {
     pub scope: crate::git::Scope,
     /// `--evidence`: store exports named on the command line.
     pub evidence: Vec<PathBuf>,
+    /// `--repository`: the name recorded in the output (default: from the
+    /// `origin` remote, else the root's name).
+    pub repository: Option<String>,
+    /// `--fail-on`: overrides the configuration's `fail_on`.
+    pub fail_on: Option<Severity>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// The repository's name, for reports that merge many runs.
+    pub repository: String,
     pub as_of: String,
     pub inventory: String,
     pub secrets: usize,
@@ -146,6 +153,10 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     let config = load_config(opts)?;
     let as_of = opts.as_of.unwrap_or_else(today);
     let mut summary = Summary {
+        repository: opts
+            .repository
+            .clone()
+            .unwrap_or_else(|| crate::repository::name(&opts.root)),
         as_of: as_of.to_string(),
         ..Summary::default()
     };
@@ -153,7 +164,8 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     use crate::git::Scope;
     // The pre-commit path checks only what is being committed; the
     // inventory's own checks run in the `keyledger-inventory` hook.
-    let inventory_rules = !opts.no_inventory && opts.scope != Scope::Staged;
+    let inventory_rules =
+        !opts.no_inventory && !matches!(opts.scope, Scope::Staged | Scope::Files(_));
     let inventory = if opts.no_inventory {
         None
     } else if !inventory_rules {
@@ -207,6 +219,7 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
             Scope::Staged => crate::git::staged(&opts.root, &scanner)?,
             Scope::Since(rev) => crate::git::since(&opts.root, rev, &scanner)?,
             Scope::History => crate::git::history(&opts.root, &scanner)?,
+            Scope::Files(paths) => scanner.scan_files(&opts.root, paths)?,
         };
         sink.extend(content);
         // End of input: drift needs the whole tree.
@@ -221,15 +234,19 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         waiver::apply(inv, as_of, &mut sink);
     }
     if !opts.no_baseline {
-        crate::baseline::apply(&opts.root, &config.baseline, &mut sink)?;
+        // Only a scan of everything can tell that an entry matches nothing
+        // any more; a commit's files, a range or the inventory alone cannot.
+        let full = opts.scan && matches!(opts.scope, Scope::Tree | Scope::History);
+        crate::baseline::apply(&opts.root, &config.baseline, &mut sink, full)?;
     }
     let mut findings = sink.into_findings();
     finding::sort(&mut findings);
-    summarize(&findings, config.fail_on, &mut summary);
+    let fail_on = opts.fail_on.unwrap_or(config.fail_on);
+    summarize(&findings, fail_on, &mut summary);
     Ok(Outcome {
         findings,
         summary,
-        fail_on: config.fail_on,
+        fail_on,
         inventory,
         config,
     })

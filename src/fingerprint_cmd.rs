@@ -1,6 +1,7 @@
 //! `keyledger fingerprint NAME`: reads a secret's value from standard input
 //! and prints its fingerprint. The value is never taken from an argument
-//! (shell history, `ps`) and never echoed.
+//! (shell history, `ps`) and never echoed: on a terminal it is read with
+//! echo off.
 
 use std::io::{IsTerminal, Read};
 
@@ -29,18 +30,25 @@ pub fn run(opts: &Options, name: &str) -> Result<String, Fatal> {
         .find_map(|f| fingerprint::parse(&f.value).map(|p| p.0))
         .unwrap_or_else(fingerprint::new_salt);
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprintln!(
-            "keyledger: paste the value of {name}, then press Enter and Ctrl-D (it is not stored)"
-        );
-    }
-    let mut value = String::new();
-    stdin.lock().read_to_string(&mut value).map_err(|e| {
+    let read_err = |e: std::io::Error| {
         Diag::plain(
             "io",
             format!("cannot read the value from standard input: {e}"),
         )
-    })?;
+    };
+    let mut value = String::new();
+    if stdin.is_terminal() {
+        // On a terminal, one line with echo off: the value never shows on
+        // screen, in a scrollback buffer or a screen recording. A
+        // multi-line value (a PEM key) is piped in: `< key.pem`.
+        eprint!(
+            "keyledger: paste the value of {name} and press Enter (it is not shown or stored): "
+        );
+        value = rpassword::read_password().map_err(read_err)?;
+        eprintln!();
+    } else {
+        stdin.lock().read_to_string(&mut value).map_err(read_err)?;
+    }
     let value = value
         .strip_suffix('\n')
         .map(|v| v.strip_suffix('\r').unwrap_or(v))

@@ -28,6 +28,8 @@ pub enum Scope {
     Staged,
     Since(String),
     History,
+    /// Exactly these files, as they are on disk (`--files`, pre-commit).
+    Files(Vec<std::path::PathBuf>),
 }
 
 fn open(root: &Path) -> Result<Repository, Fatal> {

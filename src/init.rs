@@ -186,10 +186,38 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats, Expo
     (out, stats, exposure)
 }
 
+/// Where `init` writes the inventory's JSON Schema, for editors (relative
+/// to the repository root); `check` warns when it falls out of date.
+pub const SCHEMA_PATH: &str = ".keyledger/secret-inventory.schema.json";
+
+/// The schema's path as the editor line of an inventory at `display`
+/// (relative to the root) names it: relative to the inventory's folder.
+pub fn schema_ref(display: &str) -> String {
+    let depth = Path::new(display)
+        .parent()
+        .map_or(0, |p| p.components().count());
+    if depth == 0 {
+        format!("./{SCHEMA_PATH}")
+    } else {
+        format!("{}{SCHEMA_PATH}", "../".repeat(depth))
+    }
+}
+
 /// Drafts the inventory text; the files skipped (binary, too large,
 /// unreadable) and those read with replacement characters are in the
 /// stats.
 pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> (String, Stats) {
+    draft_at(root, config, "secrets-inventory.yaml", today)
+}
+
+/// [`draft`] for an inventory at `display` (relative to the root), whose
+/// editor line points at [`SCHEMA_PATH`].
+pub fn draft_at(
+    root: &Path,
+    config: &Config,
+    display: &str,
+    today: jiff::civil::Date,
+) -> (String, Stats) {
     let (found, stats, exposure) = collect(root, config);
     let classes: Vec<(&String, &Seen, Class)> = found
         .iter()
@@ -197,7 +225,10 @@ pub fn draft(root: &Path, config: &Config, today: jiff::civil::Date) -> (String,
         .collect();
     let count = |c: Class| classes.iter().filter(|x| x.2 == c).count();
     let mut s = String::new();
-    s.push_str("# yaml-language-server: $schema=https://keyledger.dev/schemas/secret-inventory.schema.json\n");
+    s.push_str(&format!(
+        "# yaml-language-server: $schema={}\n",
+        schema_ref(display)
+    ));
     s.push_str(&format!(
         "# Drafted by `keyledger init` on {today} from the environment variables the code\n# reads: {} secrets and {} client-exposed (public) values.\n#\n",
         count(Class::Secret),
@@ -312,9 +343,17 @@ pub fn run(
         .with_help("pass --force to replace it, or --stdout to print the draft")
         .into());
     }
-    let (text, stats) = draft(root, config, today);
+    let (text, stats) = draft_at(root, config, display, today);
     std::fs::write(path, &text)
         .map_err(|e| Diag::plain("io", format!("cannot write {display}: {e}")))?;
+    // The schema the editor line points at.
+    let schema = root.join(SCHEMA_PATH);
+    if let Some(dir) = schema.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Diag::plain("io", format!("cannot create {}: {e}", dir.display())))?;
+    }
+    std::fs::write(&schema, crate::schema::INVENTORY_SCHEMA)
+        .map_err(|e| Diag::plain("io", format!("cannot write {SCHEMA_PATH}: {e}")))?;
     Ok((text.matches("\n  - name: ").count(), stats))
 }
 

@@ -2,15 +2,16 @@
 //! exit code (0 clean, 1 blocking findings, 2 usage or input errors).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use keyledger::check::{self, Options};
 use keyledger::diag::{self, Diag, Fatal};
+use keyledger::finding::Severity;
 use keyledger::render::{self, Format};
 use keyledger::{cadence, policy, rules, schema};
 
@@ -94,6 +95,30 @@ enum Command {
         /// input. Adds to `evidence` in keyledger.toml.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["staged", "no_inventory"])]
         evidence: Vec<PathBuf>,
+        /// Scan exactly these files as they are on disk, with every content
+        /// check and no inventory rules (what the pre-commit hooks run:
+        /// the staged files on a commit, every file under --all-files).
+        #[arg(
+            long,
+            value_name = "PATH",
+            num_args = 0..,
+            allow_hyphen_values = true,
+            conflicts_with_all = ["staged", "since", "history", "no_scan"]
+        )]
+        files: Option<Vec<PathBuf>>,
+        /// Lowest severity that exits 1 (default: `fail_on` in keyledger.toml, else error).
+        #[arg(long, value_enum, value_name = "SEVERITY")]
+        fail_on: Option<FailOn>,
+        /// The repository's name in the output, for reports that merge many
+        /// runs (default: the path of the `origin` remote, e.g. acme/api,
+        /// else the root directory's name).
+        #[arg(long, value_name = "NAME", env = "KEYLEDGER_REPOSITORY")]
+        repository: Option<String>,
+        /// Also write the result in another format to a file, e.g.
+        /// `--output sarif=keyledger.sarif` (repeatable; written only when
+        /// the check ran, so a failed run leaves no empty file).
+        #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
+        output: Vec<(Format, PathBuf)>,
     },
     /// Work with store metadata exports (evidence).
     #[command(subcommand)]
@@ -131,6 +156,10 @@ enum Command {
     Schema {
         #[arg(value_enum, default_value_t = SchemaKind::Inventory)]
         kind: SchemaKind,
+        /// Write it to this file instead (e.g. .keyledger/secret-inventory.schema.json,
+        /// which `init` points editors at; `check` warns when it is stale).
+        #[arg(long, value_name = "PATH")]
+        write: Option<PathBuf>,
     },
     /// Print the effective configuration.
     Config {
@@ -144,12 +173,60 @@ enum Command {
         /// List every rule and built-in policy.
         #[arg(long)]
         list: bool,
-        /// Print the README's rule table.
-        #[arg(long, hide = true)]
+        /// Print the rule table as Markdown (the README's).
+        #[arg(long)]
         table: bool,
     },
-    /// The overdue-rotation report for a quarter or an as-of date.
+    /// The overdue-rotation report for a quarter or an as-of date, over
+    /// one repository or many (inventories and `check --format json` outputs).
     Report(keyledger::report::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a folder.
+    Man {
+        /// Write keyledger.1 and keyledger-COMMAND.1 into this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// `check --fail-on`.
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Note => Severity::Note,
+        }
+    }
+}
+
+/// `--output FORMAT=PATH`.
+fn parse_output(s: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH (e.g. sarif=keyledger.sarif), got `{s}`"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("unknown format `{format}`; one of {}", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err("the PATH after `=` is empty".into());
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 #[derive(Subcommand)]
@@ -244,6 +321,8 @@ fn options_with(
         no_baseline: false,
         scope: Default::default(),
         evidence: Vec::new(),
+        repository: None,
+        fail_on: None,
     })
 }
 
@@ -326,30 +405,38 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             since,
             history,
             evidence,
+            files,
+            fail_on,
+            repository,
+            output,
         } => {
             let mut opts = options_with(common, as_of.as_deref(), !no_scan, no_inventory)?;
             opts.evidence = evidence;
-            opts.scope = match (staged, since, history) {
-                (true, _, _) => keyledger::git::Scope::Staged,
-                (_, Some(rev), _) => keyledger::git::Scope::Since(rev),
-                (_, _, true) => keyledger::git::Scope::History,
+            opts.scope = match (staged, since, history, files) {
+                (true, ..) => keyledger::git::Scope::Staged,
+                (_, Some(rev), ..) => keyledger::git::Scope::Since(rev),
+                (_, _, true, _) => keyledger::git::Scope::History,
+                (.., Some(files)) => keyledger::git::Scope::Files(files),
                 _ => keyledger::git::Scope::Tree,
             };
+            opts.repository = repository;
+            opts.fail_on = fail_on.map(Severity::from);
             let outcome = check::run(&opts)?;
-            let text = match format {
-                Format::Human if first_run => render::human::first_run(&outcome),
-                Format::Human => render::human::render(
-                    &outcome,
-                    &render::human::Options {
-                        color: use_color(cli.color, std::io::stdout().is_terminal()),
-                        verbose,
-                        show_notes,
-                    },
-                ),
-                Format::Json => render::json::render(&outcome),
-                Format::Sarif => render::sarif::render(&outcome),
-                Format::Github => render::github::render(&outcome, show_notes),
+            let human = render::human::Options {
+                color: false,
+                verbose,
+                show_notes,
+                first_run,
             };
+            for (format, path) in &output {
+                let text = render::render(&outcome, *format, &human);
+                write_atomically(path, &text)?;
+            }
+            let human = render::human::Options {
+                color: use_color(cli.color, std::io::stdout().is_terminal()),
+                ..human
+            };
+            let text = render::render(&outcome, format, &human);
             if let Err(code) = emit(&text) {
                 return Ok(code);
             }
@@ -369,7 +456,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }
             };
             if stdout {
-                let (text, stats) = keyledger::init::draft(&opts.root, &config, check::today());
+                let (text, stats) =
+                    keyledger::init::draft_at(&opts.root, &config, &display, check::today());
+                // The editor line points at SCHEMA_PATH; `check` says how
+                // to write it (stale-schema) until it exists.
                 say_skipped(&stats);
                 return Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS));
             }
@@ -377,7 +467,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 keyledger::init::run(&opts.root, &config, &path, &display, force, check::today())?;
             say_skipped(&stats);
             eprintln!(
-                "keyledger: drafted {display} with {n} secrets; review the TODOs, then run `keyledger check`"
+                "keyledger: drafted {display} with {n} secrets and wrote {} for editors; review the TODOs, then run `keyledger check`",
+                keyledger::init::SCHEMA_PATH
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -423,13 +514,20 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let text = keyledger::fingerprint_cmd::run(&opts, &name)?;
             Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS))
         }
-        Command::Schema { kind } => {
+        Command::Schema { kind, write } => {
             let text = match kind {
                 SchemaKind::Inventory => schema::INVENTORY_SCHEMA,
                 SchemaKind::Config => schema::CONFIG_SCHEMA,
                 SchemaKind::Policy => schema::POLICY_SCHEMA,
             };
-            Ok(emit(text).err().unwrap_or(ExitCode::SUCCESS))
+            match write {
+                Some(path) => {
+                    write_atomically(&path, text)?;
+                    eprintln!("keyledger: wrote {}", path.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => Ok(emit(text).err().unwrap_or(ExitCode::SUCCESS)),
+            }
         }
         Command::Config { common } => {
             let opts = options(common, None)?;
@@ -440,8 +538,42 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let text = explain(rule, list, table)?;
             Ok(emit(&text).err().unwrap_or(ExitCode::SUCCESS))
         }
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut command(), "keyledger", &mut buf);
+            Ok(emit(&String::from_utf8_lossy(&buf))
+                .err()
+                .unwrap_or(ExitCode::SUCCESS))
+        }
+        Command::Man { dir } => {
+            let cmd = command();
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).map_err(|e| {
+                        Diag::plain("io", format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                    clap_mangen::generate_to(cmd, &dir).map_err(|e| {
+                        Diag::plain("io", format!("cannot write into {}: {e}", dir.display()))
+                    })?;
+                    eprintln!("keyledger: wrote the man pages into {}", dir.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    let mut buf = Vec::new();
+                    clap_mangen::Man::new(cmd).render(&mut buf).map_err(|e| {
+                        Diag::plain("io", format!("cannot render the man page: {e}"))
+                    })?;
+                    Ok(emit(&String::from_utf8_lossy(&buf))
+                        .err()
+                        .unwrap_or(ExitCode::SUCCESS))
+                }
+            }
+        }
         Command::Report(args) => {
             let out = keyledger::report::run(&args)?;
+            for note in &out.notes {
+                eprintln!("keyledger: {note}");
+            }
             Ok(emit(&out.text)
                 .err()
                 .unwrap_or(ExitCode::from(out.exit_code)))
@@ -460,9 +592,38 @@ fn disable_transparent_huge_pages() {
     }
 }
 
+/// The command line, with the version of the detector set in `--version`.
+fn command() -> clap::Command {
+    Cli::command()
+        .version(keyledger::version::long())
+        .long_version(keyledger::version::long())
+}
+
+/// Writes a file the user named through a temporary file in the same
+/// folder, so an interrupted run never leaves a truncated file.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
+    let io = |e: std::io::Error| Diag::plain("io", format!("cannot write {}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e).into());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     disable_transparent_huge_pages();
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
     let color = cli.color;
     match run(cli) {
         Ok(code) => code,

@@ -53,19 +53,35 @@ pub fn days_between(a: Date, b: Date) -> i64 {
 
 /// The rotation status of a secret as of a date, with a due-soon window.
 pub fn status(secret: &Secret, as_of: Date, window_days: i64) -> Status {
-    let Some(cadence) = &secret.cadence else {
+    status_of(
+        secret.cadence.as_ref().map(|c| &c.value),
+        secret.last_rotated.as_ref().map(|d| d.value),
+        as_of,
+        window_days,
+    )
+}
+
+/// [`status`] from a cadence and a last rotation date (the report reads
+/// them from check outputs as well as from inventories).
+pub fn status_of(
+    cadence: Option<&Cadence>,
+    last_rotated: Option<Date>,
+    as_of: Date,
+    window_days: i64,
+) -> Status {
+    let Some(cadence) = cadence else {
         return Status::NoCadence;
     };
-    if cadence.value == Cadence::OnCompromise {
+    if *cadence == Cadence::OnCompromise {
         return Status::OnCompromise;
     }
-    let Some(last) = &secret.last_rotated else {
+    let Some(last) = last_rotated else {
         return Status::Never;
     };
-    if last.value > as_of {
-        return Status::InFuture { last: last.value };
+    if last > as_of {
+        return Status::InFuture { last };
     }
-    let Some(due) = cadence.value.due_after(last.value) else {
+    let Some(due) = cadence.due_after(last) else {
         return Status::NoCadence;
     };
     let left = days_between(as_of, due);

@@ -289,6 +289,72 @@ fn default_is_the_repository_in_the_current_directory() {
 }
 
 #[test]
+fn the_root_is_a_positional_argument_and_root_an_alias() {
+    let positional = report(
+        &["fixtures/demo", "--quarter", Q4, "--format", "json"],
+        &root(),
+    );
+    let flag = report(
+        &[
+            "--root",
+            "fixtures/demo",
+            "--quarter",
+            Q4,
+            "--format",
+            "json",
+        ],
+        &root(),
+    );
+    assert_eq!(positional.code, 0, "{}", positional.transcript());
+    assert_eq!(positional.stdout, flag.stdout);
+    // The due_soon window comes from the repository given (30 days here).
+    let doc = report(
+        &["fixtures/demo", "--as-of", AS_OF, "--format", "json"],
+        &root(),
+    )
+    .json();
+    assert_eq!(doc["period"]["end"], "2026-12-23");
+}
+
+#[test]
+fn the_last_day_of_the_calendar_works_as_in_check() {
+    // `check --as-of 9999-12-31` works; the report's window used to
+    // overflow past the calendar's end (exit 2).
+    let check = keyledger(
+        &[
+            "check",
+            ".",
+            "--no-scan",
+            "--as-of",
+            "9999-12-31",
+            "--format",
+            "json",
+        ],
+        &demo(),
+    );
+    assert_ne!(check.code, 2, "{}", check.transcript());
+    for format in ["markdown", "html", "csv", "json"] {
+        let run = report(&["--as-of", "9999-12-31", "--format", format], &demo());
+        assert_eq!(run.code, 0, "{format}: {}", run.transcript());
+    }
+    let doc = report(&["--as-of", "9999-12-31", "--format", "json"], &demo()).json();
+    assert_eq!(doc["period"]["start"], "9999-12-31");
+    assert_eq!(doc["period"]["end"], "9999-12-31");
+    // Everything with a cadence and a date is overdue by then.
+    assert_eq!(
+        doc["summary"]["overdue"],
+        check.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "rotation-overdue")
+            .count()
+    );
+    let q = report(&["--quarter", "9999-Q4", "--format", "json"], &demo());
+    assert_eq!(q.code, 0, "{}", q.transcript());
+}
+
+#[test]
 fn repositories_with_the_same_name_are_told_apart() {
     let dir = tempfile::tempdir().unwrap();
     for team in ["a", "b"] {
@@ -786,4 +852,234 @@ fn html_checker_rejects_broken_pages() {
     ] {
         assert!(check_html(bad).is_err(), "accepted: {bad}");
     }
+}
+
+// ------------------------------------------------- check outputs, merged
+
+/// `keyledger check --format json` of `dir`, written to `out`.
+fn check_json(dir: &Path, extra: &[&str], out: &Path) {
+    let mut args = vec!["check", ".", "--as-of", AS_OF, "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = keyledger(&args, dir);
+    assert_ne!(run.code, 2, "{}", run.transcript());
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    std::fs::write(out, &run.stdout).unwrap();
+}
+
+#[test]
+fn a_check_output_reports_as_its_inventory_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo.json");
+    check_json(&demo(), &[], &out);
+    for format in ["json", "csv"] {
+        let from_inventory = report(&["--quarter", Q4, "--format", format], &demo());
+        let from_output = report(
+            &[out.to_str().unwrap(), "--quarter", Q4, "--format", format],
+            &demo(),
+        );
+        assert_eq!(from_output.code, 0, "{}", from_output.transcript());
+        if format == "csv" {
+            assert_eq!(from_output.stdout, from_inventory.stdout);
+        } else {
+            let (mut a, b) = (from_output.json(), from_inventory.json());
+            // The check run's own counts come on top.
+            let checks = a.as_object_mut().unwrap().remove("checks").unwrap();
+            assert_eq!(a, b);
+            assert_eq!(checks[0]["repository"], "demo");
+            assert_eq!(checks[0]["as_of"], AS_OF);
+            assert_eq!(checks[0]["blocking"], 11);
+            assert!(b.get("checks").is_none(), "no checks key without outputs");
+        }
+    }
+}
+
+#[test]
+fn folders_of_check_outputs_merge_with_a_repository_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("artifacts");
+    // As a CI matrix leaves them: one folder per repository.
+    check_json(
+        &demo(),
+        &["--repository", "acme/demo"],
+        &art.join("demo/keyledger.json"),
+    );
+    check_json(
+        &multi_dir().join("payments"),
+        &["--repository", "acme/payments", "--no-scan"],
+        &art.join("payments/keyledger.json"),
+    );
+    // A repository without an inventory: content only.
+    let plain = dir.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    std::fs::write(plain.join("app.js"), "console.log('hi')\n").unwrap();
+    check_json(
+        &plain,
+        &["--no-inventory", "--repository", "acme/plain"],
+        &art.join("plain/keyledger.json"),
+    );
+    // Not an output: ignored by extension.
+    std::fs::write(art.join("demo/keyledger.sarif"), "{}").unwrap();
+
+    let run = report(
+        &["artifacts", "--quarter", Q4, "--format", "json"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let doc = run.json();
+    let repos: Vec<(&str, &serde_json::Value)> = doc["inventories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["repository"].as_str().unwrap(), &i["path"]))
+        .collect();
+    assert_eq!(
+        repos,
+        [
+            ("acme/demo", &serde_json::json!("secrets-inventory.yaml")),
+            (
+                "acme/payments",
+                &serde_json::json!("secrets-inventory.yaml")
+            ),
+            ("acme/plain", &serde_json::Value::Null),
+        ]
+    );
+    let checks: Vec<&str> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["repository"].as_str().unwrap())
+        .collect();
+    // Most blocking first.
+    assert_eq!(checks[0], "acme/demo");
+    assert_eq!(checks.len(), 3);
+    let csv = report(
+        &["artifacts", "--quarter", Q4, "--format", "csv"],
+        dir.path(),
+    );
+    assert!(
+        csv.stdout
+            .contains("\r\nacme/payments,secrets-inventory.yaml,")
+    );
+    let md = report(&["artifacts", "--quarter", Q4], dir.path());
+    assert!(
+        md.stdout.contains("## Check results by repository"),
+        "{}",
+        md.stdout
+    );
+    assert!(
+        md.stdout.contains("acme/plain (no inventory, 0 secrets)"),
+        "{}",
+        md.stdout
+    );
+    let html = report(
+        &["artifacts", "--quarter", Q4, "--format", "html"],
+        dir.path(),
+    );
+    assert!(html.stdout.contains("<h2>Check results by repository</h2>"));
+    // Files and inventories mix.
+    let mixed = report(
+        &[
+            "artifacts/demo/keyledger.json",
+            "identity/secrets-inventory.yaml",
+            "--quarter",
+            Q4,
+            "--format",
+            "json",
+        ],
+        &multi_dir(),
+    );
+    // (paths relative to fixtures/report do not exist there)
+    assert_eq!(mixed.code, 2);
+    let mixed = report(
+        &[
+            art.join("demo/keyledger.json").to_str().unwrap(),
+            multi_dir().join("identity").to_str().unwrap(),
+            "--quarter",
+            Q4,
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(mixed.code, 0, "{}", mixed.transcript());
+    assert_eq!(mixed.json()["inventories"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_check_outputs_are_named_and_a_repository_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    check_json(&demo(), &[], &d.join("a/keyledger.json"));
+    check_json(&demo(), &[], &d.join("b/keyledger.json"));
+    let twice = report(&["a", "b"], d);
+    assert_eq!(twice.code, 2, "{}", twice.transcript());
+    assert!(
+        twice.stderr.contains("repository `demo` is given twice"),
+        "{}",
+        twice.stderr
+    );
+    std::fs::write(d.join("broken.json"), "{\"version\": 1, \"findings\": [}").unwrap();
+    std::fs::write(d.join("other.json"), "{\"name\": \"not keyledger\"}").unwrap();
+    let run = report(&["broken.json", "other.json", "a"], d);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("broken.json: not a `keyledger check --format json` output"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("line 1, column 29"), "{}", run.stderr);
+    assert!(run.stderr.contains("other.json"), "{}", run.stderr);
+    // An output written before outputs recorded the repository: the name
+    // of the folder holding it.
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("a/keyledger.json")).unwrap())
+            .unwrap();
+    doc["summary"].as_object_mut().unwrap().remove("repository");
+    std::fs::create_dir(d.join("legacy")).unwrap();
+    std::fs::write(d.join("legacy/out.json"), doc.to_string()).unwrap();
+    let run = report(&["legacy", "--format", "json", "--quarter", Q4], d);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(run.json()["inventories"][0]["repository"], "legacy");
+    // An empty folder is neither a repository nor a folder of outputs.
+    std::fs::create_dir(d.join("empty")).unwrap();
+    let run = report(&["empty"], d);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+}
+
+#[test]
+fn html_phrases_the_model_itself_not_stripped_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secrets-inventory.yaml"),
+        "version: 1\ndefaults: {owner: t, cadence: 30d}\nsecrets:\n  - {name: FUTURE_KEY, last_rotated: 2027-06-01}\n  - {name: OC_KEY, cadence: on-compromise}\n",
+    )
+    .unwrap();
+    let html = report(&["--as-of", AS_OF, "--format", "html"], dir.path());
+    assert_eq!(html.code, 0, "{}", html.transcript());
+    let footer = html
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("<footer>"))
+        .unwrap()
+        .to_string();
+    assert!(
+        footer.contains(
+            "1 secret with <code>last_rotated</code> after 2026-11-23 (run <code>keyledger check</code>)"
+        ),
+        "{footer}"
+    );
+    assert!(
+        footer.contains("1 secret rotated only on compromise"),
+        "{footer}"
+    );
+    assert!(!footer.contains('`'), "{footer}");
+    let md = report(&["--as-of", AS_OF], dir.path());
+    assert!(
+        md.stdout
+            .contains("1 secret with `last_rotated` after 2026-11-23 (run `keyledger check`)"),
+        "{}",
+        md.stdout
+    );
 }

@@ -1179,16 +1179,25 @@ mod tests {
     /// panic, and errors never quote a value.
     #[test]
     fn damaged_exports_never_panic() {
-        let exports = [
-            include_str!("../../fixtures/evidence/demo/exports/aws-list-secrets.json"),
-            include_str!("../../fixtures/evidence/demo/exports/azure-key-versions.json"),
-            include_str!("../../fixtures/evidence/demo/exports/gcp-secrets-page1.json"),
-            include_str!("../../fixtures/evidence/demo/exports/stripe-webhook.json"),
-            include_str!("../../fixtures/evidence/demo/exports/kubectl-secrets.json"),
-        ];
+        // Read at run time: the fixtures are not part of the published crate.
+        let exports: Vec<String> = [
+            "aws-list-secrets.json",
+            "azure-key-versions.json",
+            "gcp-secrets-page1.json",
+            "stripe-webhook.json",
+            "kubectl-secrets.json",
+        ]
+        .iter()
+        .map(|f| {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/evidence/demo/exports")
+                .join(f);
+            std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        })
+        .collect();
         let path = Path::new("x.json");
         let mut n = 0;
-        for text in exports {
+        for text in &exports {
             let bytes = text.as_bytes();
             for i in (0..bytes.len()).step_by(3) {
                 if !bytes[i].is_ascii() {

@@ -899,20 +899,26 @@ pub fn annotate_report(
     let ev = load(&specs, root, config.source.as_ref())?;
     report.evidence = true;
     for l in inventories {
-        let checked = match_inventory(&l.inventory, &ev, &config.evidence);
+        let inv = l.source.as_deref();
+        let checked = inv.map(|inv| match_inventory(inv, &ev, &config.evidence));
         for row in report
             .rows
             .iter_mut()
-            .filter(|r| r.repository == l.repository && r.inventory == l.inventory.source.name)
+            .filter(|r| r.repository == l.repository && Some(&r.inventory) == l.inventory.as_ref())
         {
-            let found = l
-                .inventory
-                .secrets
-                .iter()
-                .position(|s| s.name.value == row.name);
-            let m = found.and_then(|i| checked.matches.iter().find(|m| m.secret == i));
-            row.evidence = Some(match (found, m) {
-                (Some(i), Some(m)) => verdict(&checked, m, &l.inventory.secrets[i], report.as_of),
+            let found = inv.and_then(|inv| {
+                inv.secrets
+                    .iter()
+                    .position(|s| s.name.value == row.name)
+                    .map(|i| (inv, i))
+            });
+            let m = found.and_then(|(_, i)| {
+                checked
+                    .as_ref()
+                    .and_then(|c| c.matches.iter().find(|m| m.secret == i))
+            });
+            row.evidence = Some(match (found, m, &checked) {
+                (Some((inv, i)), Some(m), Some(c)) => verdict(c, m, &inv.secrets[i], report.as_of),
                 _ => RowEvidence {
                     store_date: None,
                     verdict: Verdict::Unverified,

@@ -45,6 +45,8 @@ pub struct Options {
     pub verbose: bool,
     /// Notes too (weak evidence, test and example values).
     pub show_notes: bool,
+    /// The first-adoption overview instead of the findings.
+    pub first_run: bool,
 }
 
 /// When a rule has more than [`GROUP_OVER`] findings, those beyond the

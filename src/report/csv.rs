@@ -4,7 +4,7 @@
 //! would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
 //! carriage return) is prefixed with `'`.
 
-use super::Report;
+use super::model::Report;
 
 pub const HEADER: [&str; 21] = [
     "repository",

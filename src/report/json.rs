@@ -1,10 +1,11 @@
 //! JSON: the shape documented in the README ("Quarterly report"),
 //! `{"version": 1, "as_of", "period", "inventories", "owners", "summary",
-//! "secrets", "waivers_expiring", "not_listed"}`.
+//! "secrets", "waivers_expiring", "not_listed"}`, plus `"checks"` when
+//! check outputs were merged.
 
 use serde::Serialize;
 
-use super::{Report, Row};
+use super::model::{Report, Row};
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -18,6 +19,29 @@ struct Doc<'a> {
     secrets: Vec<Secret<'a>>,
     waivers_expiring: Vec<Waiver<'a>>,
     not_listed: Vec<Other<'a>>,
+    /// The merged `check --format json` results; absent when none was given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    checks: Vec<Check<'a>>,
+}
+
+#[derive(Serialize)]
+struct Check<'a> {
+    repository: &'a str,
+    path: &'a str,
+    as_of: &'a str,
+    inventory: Option<&'a str>,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    suppressed: usize,
+    blocking: usize,
+    by_rule: Vec<RuleCount<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleCount<'a> {
+    rule: &'a str,
+    findings: usize,
 }
 
 #[derive(Serialize)]
@@ -45,7 +69,8 @@ struct Period<'a> {
 #[derive(Serialize)]
 struct Inventory<'a> {
     repository: &'a str,
-    path: &'a str,
+    /// null for a content-only check output.
+    path: Option<&'a str>,
     secrets: usize,
 }
 
@@ -202,7 +227,7 @@ pub fn render(report: &Report) -> String {
             .iter()
             .map(|x| Inventory {
                 repository: &x.repository,
-                path: &x.inventory,
+                path: x.inventory.as_deref(),
                 secrets: x.secrets,
             })
             .collect(),
@@ -263,6 +288,26 @@ pub fn render(report: &Report) -> String {
                 last_rotated: o.last_rotated.map(|d| d.to_string()),
                 reason: o.reason.as_str(),
                 due: o.due.map(|d| d.to_string()),
+            })
+            .collect(),
+        checks: report
+            .checks
+            .iter()
+            .map(|c| Check {
+                repository: &c.repository,
+                path: &c.path,
+                as_of: &c.as_of,
+                inventory: c.inventory.as_deref(),
+                errors: c.errors,
+                warnings: c.warnings,
+                notes: c.notes,
+                suppressed: c.suppressed,
+                blocking: c.blocking,
+                by_rule: c
+                    .by_rule
+                    .iter()
+                    .map(|(rule, n)| RuleCount { rule, findings: *n })
+                    .collect(),
             })
             .collect(),
     };

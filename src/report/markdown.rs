@@ -2,7 +2,7 @@
 //! Text from the inventory is escaped so it cannot break a table or inject
 //! markup.
 
-use super::{Report, Row, RowStatus};
+use super::model::{NotListed, Report, Row, RowStatus, inventories};
 use crate::rotation::plural;
 
 /// Escapes text for a table cell: Markdown punctuation is backslashed and
@@ -44,10 +44,10 @@ fn runbook(s: &str) -> String {
 }
 
 fn status_cell(r: &Row, report: &Report) -> String {
-    let mut s = match r.status {
-        RowStatus::Overdue => "**overdue**".to_string(),
-        RowStatus::NeverRotated => "**never rotated**".to_string(),
-        RowStatus::Due => "due".to_string(),
+    let mut s = if r.status == RowStatus::Due {
+        r.status.label().to_string()
+    } else {
+        format!("**{}**", r.status.label())
     };
     // Say "before the period" only where the period reaches back before
     // the as-of date (a quarter), where it tells two kinds of overdue apart.
@@ -129,15 +129,6 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-/// "1 inventory", "2 inventories".
-pub fn inventories(n: usize) -> String {
-    if n == 1 {
-        "1 inventory".into()
-    } else {
-        format!("{n} inventories")
-    }
-}
-
 /// "13 secrets in 1 inventory: demo (`secrets-inventory.yaml`, 13 secrets)".
 pub fn sources_line(report: &Report) -> String {
     let total = report.summary.secrets;
@@ -148,7 +139,7 @@ pub fn sources_line(report: &Report) -> String {
             format!(
                 "{} ({}, {})",
                 text(&s.repository),
-                code(&s.inventory),
+                s.inventory.as_deref().map_or("no inventory".into(), code),
                 plural(s.secrets as i64, "secret")
             )
         })
@@ -303,7 +294,7 @@ pub fn render(report: &Report) -> String {
                     c.push(text(&w.repository));
                 }
                 c.extend([
-                    expiry(w),
+                    w.expiry_text(),
                     format!("`{}`", text(&w.rule).replace('`', "")),
                     w.secret.as_deref().map_or("(all secrets)".into(), code),
                     w.owner.as_deref().map(text).unwrap_or_default(),
@@ -349,47 +340,87 @@ pub fn render(report: &Report) -> String {
             .collect();
         table(&mut out, &header, &cells);
     }
+    checks(&mut out, report);
     out
-}
-
-/// "2026-11-30 (expired)", "2026-12-15 (in 22 days)".
-pub fn expiry(w: &super::ExpiringWaiver) -> String {
-    match w.days {
-        d if d < 0 => format!("{} (expired)", w.expires),
-        0 => format!("{} (today)", w.expires),
-        d => format!("{} (in {})", w.expires, plural(d, "day")),
-    }
 }
 
 /// The sentence about what the report leaves out.
 pub fn not_listed(report: &Report) -> String {
-    let s = &report.summary;
-    let mut parts = vec![format!(
-        "{} due after {}",
-        plural(s.later as i64, "secret"),
-        report.period.end
-    )];
-    if s.on_compromise > 0 {
-        parts.push(format!(
-            "{} rotated only on compromise",
-            plural(s.on_compromise as i64, "secret")
-        ));
-    }
-    if s.no_cadence > 0 {
-        parts.push(format!(
-            "{} without a cadence",
-            plural(s.no_cadence as i64, "secret")
-        ));
-    }
-    if s.last_rotated_in_future > 0 {
-        parts.push(format!(
-            "{} with `last_rotated` after {} (run `keyledger check`)",
-            plural(s.last_rotated_in_future as i64, "secret"),
-            report.as_of
-        ));
-    }
+    let parts: Vec<String> = report
+        .summary
+        .not_listed()
+        .into_iter()
+        .map(|(why, n)| {
+            let n = plural(n as i64, "secret");
+            match why {
+                NotListed::Later => format!("{n} due after {}", report.period.end),
+                NotListed::OnCompromise => format!("{n} rotated only on compromise"),
+                NotListed::NoCadence => format!("{n} without a cadence"),
+                NotListed::LastRotatedInFuture => format!(
+                    "{n} with `last_rotated` after {} (run `keyledger check`)",
+                    report.as_of
+                ),
+            }
+        })
+        .collect();
     format!(
         "Not listed (not due by date in the period): {}.",
         parts.join(", ")
     )
+}
+
+/// The check results merged from `keyledger check --format json` outputs.
+fn checks(out: &mut String, report: &Report) {
+    if report.checks.is_empty() {
+        return;
+    }
+    let blocked = report.checks.iter().filter(|c| c.blocking > 0).count();
+    out.push_str("\n## Check results by repository\n\n");
+    out.push_str(&format!(
+        "{} checked; {} with blocking findings (as each check run saw them).\n\n",
+        match report.checks.len() {
+            1 => "1 repository".to_string(),
+            n => format!("{n} repositories"),
+        },
+        blocked
+    ));
+    let cells: Vec<Vec<String>> = report
+        .checks
+        .iter()
+        .map(|c| {
+            vec![
+                text(&c.repository),
+                text(&c.as_of),
+                if c.blocking > 0 {
+                    format!("**{}**", c.blocking)
+                } else {
+                    "0".into()
+                },
+                c.errors.to_string(),
+                c.warnings.to_string(),
+                c.notes.to_string(),
+                c.suppressed.to_string(),
+                c.by_rule
+                    .iter()
+                    .take(3)
+                    .map(|(rule, n)| format!("{} {n}", code(rule)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "repository",
+            "as of",
+            "blocking",
+            "errors",
+            "warnings",
+            "notes",
+            "suppressed",
+            "most frequent",
+        ],
+        &cells,
+    );
 }

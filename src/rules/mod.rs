@@ -36,6 +36,7 @@ pub mod rotation_overdue;
 pub mod schema;
 pub mod stale_baseline;
 pub mod stale_key_version_enabled;
+pub mod stale_schema;
 pub mod undeclared_in_store;
 pub mod undeclared_public;
 pub mod undeclared_secret;
@@ -132,6 +133,7 @@ pub const ALL: &[&Rule] = &[
     &undeclared_in_store::RULE,
     &stale_key_version_enabled::RULE,
     &rotation_not_automated::RULE,
+    &stale_schema::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

@@ -10,6 +10,7 @@
 
 pub mod detectors;
 pub mod exposure;
+pub mod files;
 pub mod fingerprint;
 pub mod hardcoded;
 pub mod pii;
