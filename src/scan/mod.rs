@@ -7,7 +7,9 @@
 pub mod detectors;
 pub mod exposure;
 pub mod fingerprint;
+pub mod generic;
 pub mod hardcoded;
+pub mod pem;
 pub mod pii;
 
 use std::collections::BTreeMap;
@@ -26,103 +28,6 @@ use crate::source::{SourceFile, Span};
 
 use detectors::Detectors;
 use hardcoded::Hardcoded;
-
-/// Lock files and generated maps: full of hashes, never of credentials.
-const SKIP_NAMES: &[&str] = &[
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "pnpm-lock.yaml",
-    "yarn.lock",
-    "Cargo.lock",
-    "go.sum",
-    "composer.lock",
-    "Gemfile.lock",
-    "poetry.lock",
-    "Pipfile.lock",
-    "lock.json",
-    "bun.lockb",
-    "flake.lock",
-    "packages.lock.json",
-    "gradle.lockfile",
-];
-
-fn is_lock_file(path: &str) -> bool {
-    let file = crate::envref::file_name(path);
-    SKIP_NAMES.contains(&file)
-        || file.ends_with(".lock")
-        || file.ends_with("-lock.json")
-        || file.ends_with(".lock.json")
-        || file.ends_with(".css.json")
-        || file.ends_with(".min.js")
-        || file.ends_with(".map")
-}
-
-/// Values that are public by design (publishable keys, test keys).
-fn is_public_value(v: &str) -> bool {
-    [
-        "sk_test_",
-        "rk_test_",
-        "pk_test_",
-        "pk_live_",
-        "phc_",
-        "sb_publishable_",
-        "whsec_test",
-    ]
-    .iter()
-    .any(|p| v.starts_with(p))
-}
-
-/// Generic assignments that are public by design: search-only keys
-/// (Algolia's `apiKey` in a docs config) and client-exposed variables.
-fn generic_is_public(text: &str, line_start: usize, line: &str) -> bool {
-    let l = line.to_ascii_uppercase();
-    if [
-        "SEARCH_ONLY",
-        "SEARCH_API_KEY",
-        "NEXT_PUBLIC_",
-        "VITE_",
-        "PUBLIC_",
-        "REACT_APP_",
-        "EXPO_PUBLIC_",
-        "GATSBY_",
-    ]
-    .iter()
-    .any(|p| l.contains(p))
-    {
-        return true;
-    }
-    // Up to 8 lines above: inside an `algolia` object.
-    let mut start = line_start;
-    for _ in 0..8 {
-        match text[..start.saturating_sub(1)].rfind('\n') {
-            Some(i) => start = i + 1,
-            None => {
-                start = 0;
-                break;
-            }
-        }
-    }
-    text[start..line_start]
-        .to_ascii_lowercase()
-        .contains("algolia")
-}
-
-/// Keys whose values are hashes, not credentials.
-fn line_is_checksum(line: &str) -> bool {
-    let l = line.to_ascii_lowercase();
-    [
-        "integrity",
-        "checksum",
-        "\"sha",
-        "sha256:",
-        "sha512-",
-        "digest",
-        "etag",
-        "resolved",
-    ]
-    .iter()
-    .any(|k| l.contains(k))
-}
 
 /// Why a file was not scanned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -438,41 +343,30 @@ impl Scanner {
                 });
             }
         }
-        if !is_lock_file(path) {
-            for m in self.detectors.find_in(text, regions) {
-                let value = &text[m.start..m.end];
-                if is_public_value(value) {
-                    continue;
-                }
-                let line_start = text[..m.start].rfind('\n').map_or(0, |i| i + 1);
-                let line_end = text[m.start..]
-                    .find('\n')
-                    .map_or(text.len(), |i| m.start + i);
-                let line = &text[line_start..line_end];
-                if m.detector.id.starts_with("generic")
-                    && (line_is_checksum(line) || generic_is_public(text, line_start, line))
-                {
-                    continue;
-                }
-                if hits.iter().any(|h| h.start < m.end && m.start < h.end) {
-                    continue;
-                }
-                hits.push(Hit {
-                    rule: leaked_credential::RULE.id,
-                    severity: leaked_credential::RULE.severity,
-                    start: m.start,
-                    end: m.end,
-                    message: format!("{} ({})", m.detector.name, redact(value)),
-                    label: "credential",
-                    secret: None,
-                    key: format!("{}:{}", m.detector.id, value_key(value)),
-                    help: format!(
-                        "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
-                        m.detector.description, m.detector.id
-                    ),
-                    value: true,
-                });
+        // Which files the detectors read, and what is not a finding, is
+        // data: `detectors.toml` (`[allow]` and each detector's `allow`).
+        for m in self.detectors.find_in(path, text, regions) {
+            let value = &text[m.start..m.end];
+            if hits.iter().any(|h| h.start < m.end && m.start < h.end) {
+                continue;
             }
+            let rule = crate::rules::find(m.detector.rule_id()).unwrap_or(&leaked_credential::RULE);
+            hits.push(Hit {
+                rule: rule.id,
+                // The detector's verdict: weak evidence is a note.
+                severity: m.severity,
+                start: m.start,
+                end: m.end,
+                message: format!("{} ({})", m.detector.name, redact(value)),
+                label: "credential",
+                secret: None,
+                key: format!("{}:{}", m.detector.id, value_key(value)),
+                help: format!(
+                    "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
+                    m.detector.description, m.detector.id
+                ),
+                value: true,
+            });
         }
         if hits.is_empty() {
             return Vec::new();
