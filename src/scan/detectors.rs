@@ -1129,6 +1129,50 @@ mod tests {
         );
     }
 
+    /// Every detector on inputs made of its own keywords: a keyword
+    /// followed by a long run of token characters, the keyword repeated,
+    /// and keyword-separator pieces. Each scan stays far below what a
+    /// regex that backtracks, or a lazy DFA that gives up on a huge
+    /// counted repetition, would take.
+    #[test]
+    fn every_detector_scans_hostile_input_in_linear_time() {
+        let ds = Detectors::get();
+        let body: String = (0..4096u32)
+            .map(|i| {
+                char::from(
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                        [(i * 7 + i / 13) as usize % 62],
+                )
+            })
+            .collect();
+        let size = 48 * 1024;
+        let mut slowest = (std::time::Duration::ZERO, String::new());
+        for d in &ds.rules {
+            let kw = &d.keywords[0];
+            let inputs = [
+                format!("{kw}{body}").repeat(size / (kw.len() + body.len()) + 1),
+                format!("{kw} = ").repeat(size / (kw.len() + 3)),
+                format!("{kw}-{}.{}:", &body[..30], &body[30..60]).repeat(size / (kw.len() + 64)),
+                format!("{kw}\n").repeat(size / (kw.len() + 1)),
+            ];
+            for (i, text) in inputs.iter().enumerate() {
+                let t = std::time::Instant::now();
+                let _ = ds.find("hostile.txt", text);
+                let took = t.elapsed();
+                if took > slowest.0 {
+                    slowest = (took, format!("{} input {i}", d.id));
+                }
+            }
+        }
+        assert!(
+            slowest.0.as_secs() < 5,
+            "slowest: {} took {:?}",
+            slowest.1,
+            slowest.0
+        );
+        eprintln!("slowest hostile input: {} ({:?})", slowest.1, slowest.0);
+    }
+
     #[test]
     fn placeholders() {
         for p in [

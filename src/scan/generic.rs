@@ -336,24 +336,37 @@ pub fn is_dev_value(v: &str) -> bool {
             .any(|w| lx().dev_words.contains(w))
 }
 
-/// A base64 value that decodes to made-up text (`{"UserID":"defaultUser",
-/// "Password":"defaultPassword"}`).
-fn decodes_to_made_up(v: &str) -> bool {
+/// The text a base64 value decodes to, when it is printable text (a
+/// Kubernetes Secret's `data:`, a token that wraps JSON).
+pub fn decoded_text(v: &str) -> Option<String> {
     use base64::Engine as _;
-    if v.len() < 16 || !v.len().is_multiple_of(4) && !v.ends_with('=') {
-        return false;
+    if v.len() < 8
+        || !v.len().is_multiple_of(4)
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return None;
     }
-    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(v) else {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    if text.is_empty() || text.chars().any(|c| c.is_control() && c != '\n') {
+        return None;
+    }
+    Some(text)
+}
+
+/// A value that decodes to made-up text (`{"UserID":"defaultUser",
+/// "Password":"defaultPassword"}`, `changeme`).
+fn decodes_to_made_up(v: &str) -> bool {
+    let Some(text) = decoded_text(v) else {
         return false;
     };
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return false;
-    };
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return false;
-    }
     let l = text.to_ascii_lowercase();
-    is_made_up(text) || l.contains("default") || l.contains("test") || is_trivial(text)
+    is_made_up(&text)
+        || l.contains("default")
+        || is_trivial(text.trim())
+        || super::detectors::is_placeholder(text.trim())
 }
 
 /// `ERR_INVALID_TOKEN`, `REDIS_PASSWORD`, `__appConfigKey`: the name of

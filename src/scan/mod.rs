@@ -345,11 +345,29 @@ impl Scanner {
         }
         // Which files the detectors read, and what is not a finding, is
         // data: `detectors.toml` (`[allow]` and each detector's `allow`).
+        // What is already reported, as disjoint ranges (start → end): one
+        // lookup per match, not a pass over every hit.
+        let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut earlier: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+        earlier.sort_unstable();
+        for (s, e) in earlier {
+            match taken.range_mut(..=s).next_back() {
+                Some((_, end)) if *end >= s => *end = (*end).max(e),
+                _ => {
+                    taken.insert(s, e);
+                }
+            }
+        }
         for m in self.detectors.find_in(path, text, regions) {
             let value = &text[m.start..m.end];
-            if hits.iter().any(|h| h.start < m.end && m.start < h.end) {
+            if taken
+                .range(..m.end)
+                .next_back()
+                .is_some_and(|(_, &end)| end > m.start)
+            {
                 continue;
             }
+            taken.insert(m.start, m.end);
             let rule = crate::rules::find(m.detector.rule_id()).unwrap_or(&leaked_credential::RULE);
             hits.push(Hit {
                 rule: rule.id,
