@@ -16,6 +16,7 @@ pub mod duplicate_secret;
 pub mod hardcoded_secret;
 pub mod last_rotated_in_future;
 pub mod leaked_credential;
+pub mod leaked_password_hash;
 pub mod leaked_value;
 pub mod missing_runbook;
 pub mod never_rotated;
@@ -69,6 +70,7 @@ pub const ALL: &[&Rule] = &[
     &stale_baseline::RULE,
     &leaked_value::RULE,
     &leaked_credential::RULE,
+    &leaked_password_hash::RULE,
     &hardcoded_secret::RULE,
     &client_exposed_secret::RULE,
     &undeclared_public::RULE,

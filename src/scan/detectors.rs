@@ -96,6 +96,10 @@ pub enum Score {
     Basic,
     /// A bearer token or header value: only random values count.
     Random,
+    /// A password that may be base64-encoded (`_password=`, FileZilla
+    /// `<Pass encoding="base64">`): decoded when it decodes to text, then
+    /// weighed as a password.
+    EncodedPassword,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +115,10 @@ pub struct Allow {
     /// finding (`integrity`, `checksum`).
     #[serde(default)]
     pub line_stopwords: Vec<String>,
+    /// Lowercase substrings of the match's line that make it a note
+    /// (client-exposed names: `NEXT_PUBLIC_`).
+    #[serde(default)]
+    pub line_notes: Vec<String>,
     /// Lowercase words in the `context_lines` lines above the match (or on
     /// its line) that make it not a finding (`algolia`).
     #[serde(default)]
@@ -322,8 +330,11 @@ impl Detectors {
         let mut owner = Vec::new();
         let mut specs = Vec::new();
         for (i, r) in file.rules.iter_mut().enumerate() {
-            if r.keywords.is_empty() {
-                return Err(format!("{}: no keywords", r.id));
+            if r.keywords.is_empty() && r.allow.only_paths.is_empty() {
+                return Err(format!(
+                    "{}: no keywords (only a path-bound detector may have none)",
+                    r.id
+                ));
             }
             for k in &r.keywords {
                 if k.is_empty() || k.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -577,6 +588,18 @@ impl Detectors {
                 }
             }
         }
+        // A detector bound to file names without keywords (a key file that
+        // holds the key and nothing else) reads such files whole.
+        for rule in &info.rules {
+            if let PathRule::Only(i) = *rule
+                && self.rules[i].keywords.is_empty()
+            {
+                if spans.is_empty() {
+                    spans.resize_with(self.rules.len(), Vec::new);
+                }
+                spans[i] = regions.to_vec();
+            }
+        }
         let mut out = Vec::new();
         if any_block || partial {
             self.block_matches(&info, text, regions, partial, &mut out);
@@ -689,7 +712,9 @@ impl Detectors {
         if starts(&self.allow.public_prefixes) || starts(&d.allow.public_prefixes) {
             return None;
         }
-        if d.engine != Engine::Generic && self.placeholder(v) {
+        // A scorer weighs placeholders itself (`user:password@localhost` is a
+        // note, not nothing).
+        if d.engine != Engine::Generic && d.score.is_none() && self.placeholder(v) {
             return None;
         }
         if d.entropy.is_some_and(|floor| entropy(v) < floor) {
@@ -699,7 +724,8 @@ impl Detectors {
             return None;
         }
         let line = line_of(text, range.start);
-        if !d.allow.line_stopwords.is_empty() {
+        let mut sev = d.severity();
+        if !d.allow.line_stopwords.is_empty() || !d.allow.line_notes.is_empty() {
             let l = line.to_lowercase();
             if d.allow
                 .line_stopwords
@@ -708,8 +734,10 @@ impl Detectors {
             {
                 return None;
             }
+            if d.allow.line_notes.iter().any(|w| l.contains(w.as_str())) {
+                sev = Severity::Note;
+            }
         }
-        let mut sev = d.severity();
         if !d.allow.context_stopwords.is_empty()
             || !d.allow.note_context.is_empty()
             || !d.allow.require_context.is_empty()
@@ -806,12 +834,25 @@ impl Detectors {
                 }
                 password_severity(self, pass)
             }
+            Score::EncodedPassword => match generic::decoded_text(v) {
+                Some(text) => {
+                    let pass = text.split_once(':').map_or(text.as_str(), |(_, p)| p);
+                    password_severity(self, pass.trim_end())
+                }
+                None => password_severity(self, v),
+            },
             Score::Random => {
                 let shape = generic::Shape::of(v);
-                if generic::is_random(v, &shape) && !generic::is_made_up(v) {
-                    Some(Severity::Error)
-                } else {
+                if self.placeholder(v)
+                    || generic::is_made_up(v)
+                    || generic::is_reference(v)
+                    || !generic::is_random(v, &shape)
+                {
                     None
+                } else if generic::is_dev_value(v) {
+                    Some(Severity::Note)
+                } else {
+                    Some(Severity::Error)
                 }
             }
         }
@@ -860,14 +901,31 @@ impl Detectors {
     }
 }
 
-/// A password found in a password slot.
+/// A password found in a password slot (a connection string, a URL, a
+/// credentials file): templates and made-up values are not findings,
+/// words that stand for a password (`secret`, `password`) and common
+/// passwords are notes.
 fn password_severity(ds: &Detectors, v: &str) -> Option<Severity> {
-    if ds.placeholder(v) || generic::is_reference(v) || generic::is_made_up(v) {
+    if generic::is_reference(v)
+        || generic::is_made_up(v)
+        || generic::is_type_word(v)
+        || v.contains('{')
+        || v.starts_with('$')
+    {
         return None;
+    }
+    if ds.placeholder(v) {
+        let t = v.trim();
+        let run = t.chars().all(|c| Some(c) == t.chars().next());
+        return (!run && t.len() >= 4 && t.chars().all(char::is_alphanumeric))
+            .then_some(Severity::Note);
     }
     let s = generic::Shape::of(v);
     if s.len < 3 || (!s.lower && !s.upper && !s.digit) {
         return None;
+    }
+    if generic::is_dev_value(v) {
+        return Some(Severity::Note);
     }
     if generic::is_trivial(v)
         || s.len < 6
@@ -905,11 +963,12 @@ fn context_above(text: &str, at: usize, lines: usize) -> &str {
     &text[s..e]
 }
 
-/// The secret in a match: group `secret`, else group 1, else the whole
-/// match.
+/// The secret in a match: group `secret`, else the first group that took
+/// part in the match (patterns with alternatives name one group per
+/// branch), else the whole match.
 fn secret_of<'h>(caps: &regex::Captures<'h>) -> Option<regex::Match<'h>> {
     caps.name("secret")
-        .or_else(|| caps.get(1))
+        .or_else(|| caps.iter().skip(1).flatten().next())
         .or_else(|| caps.get(0))
 }
 
@@ -1054,13 +1113,18 @@ mod tests {
     #[test]
     fn every_detector_compiles_and_its_examples_behave() {
         let ds = Detectors::load().unwrap();
-        assert!(ds.rules.len() >= 120, "only {} detectors", ds.rules.len());
+        assert!(ds.rules.len() >= 250, "only {} detectors", ds.rules.len());
         let mut ids = HashSet::new();
         let mut failures = Vec::new();
         for d in &ds.rules {
             assert!(ids.insert(d.id.as_str()), "duplicate detector id {}", d.id);
             if d.engine == Engine::Regex {
-                assert!(d.regex().is_some(), "{}: pattern does not compile", d.id);
+                assert!(
+                    d.regex().is_some(),
+                    "{}: pattern does not compile: {:?}",
+                    d.id,
+                    regex::Regex::new(&d.pattern).err()
+                );
             }
             assert!(!d.description.is_empty() && !d.name.is_empty(), "{}", d.id);
             assert!(
@@ -1109,7 +1173,7 @@ mod tests {
                 expect(ex, Some(d.severity()), &mut failures);
                 let whole = ex.to_ascii_lowercase();
                 assert!(
-                    d.keywords.iter().any(|k| whole.contains(k.as_str())),
+                    d.keywords.is_empty() || d.keywords.iter().any(|k| whole.contains(k.as_str())),
                     "{}: example without a keyword: {ex:?}",
                     d.id
                 );
@@ -1148,7 +1212,9 @@ mod tests {
         let size = 48 * 1024;
         let mut slowest = (std::time::Duration::ZERO, String::new());
         for d in &ds.rules {
-            let kw = &d.keywords[0];
+            let Some(kw) = d.keywords.first() else {
+                continue;
+            };
             let inputs = [
                 format!("{kw}{body}").repeat(size / (kw.len() + body.len()) + 1),
                 format!("{kw} = ").repeat(size / (kw.len() + 3)),

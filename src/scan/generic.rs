@@ -414,7 +414,7 @@ pub fn has_sequence(v: &str) -> bool {
 /// A value that is made up (docs, templates, tests) rather than real.
 pub fn is_made_up(v: &str) -> bool {
     let l = v.to_ascii_lowercase();
-    lx().made_up.iter().any(|w| l.contains(w.as_str())) || has_sequence(v)
+    lx().made_up.iter().any(|w| l.contains(w.as_str()))
 }
 
 /// A value that looks random enough to be a generated credential.
@@ -464,12 +464,14 @@ pub fn judge(strength: Strength, v: &str, quoted: bool) -> Option<Severity> {
         return None;
     }
     let spaces = v.chars().filter(|c| *c == ' ').count();
-    // A sentence (a UI label, a translated message) is not a secret.
+    // A sentence (a UI label, a translated message) is not a secret; a
+    // quoted two-word password (`'open sesame'`) is weak evidence.
     if spaces >= 2 || (spaces == 1 && !quoted) {
         return None;
     }
-    if spaces == 1 && v.split(' ').all(|w| w.chars().all(char::is_alphabetic)) {
-        return None;
+    if spaces == 1 {
+        return (strength == Strength::Password && !v.contains("  ") && !is_made_up(v))
+            .then_some(Severity::Note);
     }
     if !s.lower && !s.upper && !s.digit {
         // Only punctuation.
@@ -482,7 +484,11 @@ pub fn judge(strength: Strength, v: &str, quoted: bool) -> Option<Severity> {
         return None;
     }
     let verdict = judge_shape(strength, v, &s)?;
-    // A development value is weak evidence.
+    // A development value, or one with a run like `123456`, is weak
+    // evidence of a password and no evidence of a generated key.
+    if has_sequence(v) {
+        return (strength == Strength::Password).then_some(Severity::Note);
+    }
     Some(if is_dev_value(v) {
         Severity::Note
     } else {
@@ -724,26 +730,34 @@ const TYPE_WORDS: &[&str] = &[
     "NotRequired",
 ];
 
-/// An unquoted value that is an expression in code or a name in config:
-/// `get_password()`, `settings.SECRET`, `PROJECT_NAME_ALIAS`, `true`.
+/// A type name (`string`, `str`, `SecretStr`), with trailing punctuation.
+pub fn is_type_word(v: &str) -> bool {
+    TYPE_WORDS.contains(&v.trim_end_matches(['?', '!', ';', ',', ')']))
+}
+
+/// An unquoted value that is an expression in code or config:
+/// `get_password()`, `settings.SECRET`, `true`, `string`.
 fn is_expression(v: &str) -> bool {
     if TYPE_WORDS.contains(&v) || TYPE_WORDS.contains(&v.trim_end_matches(['?', '!', ';', ','])) {
         return true;
     }
-    let ident = |s: &str| {
-        !s.is_empty()
-            && s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
     if v.contains('(') || v.contains("::") || v.contains("->") || v.ends_with(')') {
         return true;
     }
     let parts: Vec<&str> = v.split('.').collect();
-    if parts.len() >= 2 && parts.iter().all(|p| ident(p)) {
-        return true;
-    }
-    // UPPER_SNAKE constants and snake_case names without digits.
-    ident(v)
+    parts.len() >= 2 && parts.iter().all(|p| is_ident(p))
+}
+
+fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// An unquoted name (`PROJECT_NAME_ALIAS`, `open_sesame`): a literal in
+/// `.env` or YAML, but as likely the name of a variable elsewhere.
+fn is_name_like(v: &str) -> bool {
+    is_ident(v)
         && v.contains('_')
         && (v.chars().all(|c| !c.is_ascii_lowercase())
             || v.chars().all(|c| !c.is_ascii_uppercase()))
@@ -922,6 +936,7 @@ fn decide(
     if !quoted && is_expression(v) {
         return None;
     }
+    let name_like = !quoted && is_name_like(v);
     // The value is the name, or its last word (`password: password`,
     // `TOKEN=token`, `apiKey: "api-key"`).
     let squash = |s: &str| -> String {
@@ -943,7 +958,19 @@ fn decide(
     let sev = judge(strength, v, quoted)?;
     // A comparison with a literal (`if password == "x"`) is weaker
     // evidence than an assignment.
-    Some((name, value, if weak_op { Severity::Note } else { sev }))
+    if name_like && strength != Strength::Password {
+        // `secret: LEGACY_PARTNER_KEY` names a secret; it is not one.
+        return None;
+    }
+    Some((
+        name,
+        value,
+        if weak_op || name_like {
+            Severity::Note
+        } else {
+            sev
+        },
+    ))
 }
 
 /// Candidates on one line (`line` is the line's text, without its end).
