@@ -916,7 +916,7 @@ fn password_severity(ds: &Detectors, v: &str) -> Option<Severity> {
     }
     if ds.placeholder(v) {
         let t = v.trim();
-        let run = t.chars().all(|c| Some(c) == t.chars().next());
+        let run = t.chars().all(|c| t.starts_with(c));
         return (!run && t.len() >= 4 && t.chars().all(char::is_alphanumeric))
             .then_some(Severity::Note);
     }
