@@ -586,7 +586,9 @@ pub fn is_reference(v: &str) -> bool {
     }
     const PREFIXES: &[&str] = &[
         "$",
-        "%",
+        "%(",
+        "%{",
+        "%env(",
         "{{",
         ".values.",
         "__",
@@ -661,6 +663,12 @@ pub fn is_reference(v: &str) -> bool {
     PREFIXES.iter().any(|p| l.starts_with(p))
         || SUFFIXES.iter().any(|s| l.ends_with(s))
         || (t.starts_with('@') && !t[1..].starts_with(|c: char| c.is_ascii_digit()))
+        || (t.len() > 2
+            && t.starts_with('%')
+            && t.ends_with('%')
+            && t[1..t.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
         || (t.starts_with('<') && t.ends_with('>'))
         || (t.starts_with('[') && t.ends_with(']'))
         || (t.starts_with('(') && t.ends_with(')'))
