@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::Regex;
+use regex::bytes::Regex;
 use serde::Deserialize;
 
 use super::generic;
@@ -17,6 +17,9 @@ use super::pem;
 use crate::finding::Severity;
 
 pub const DETECTORS_TOML: &str = include_str!("detectors.toml");
+
+/// The longest keyword prefix the prefilter looks for.
+const MAX_KEYWORD: usize = 12;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,7 +221,13 @@ impl Detector {
                 if self.pattern.is_empty() {
                     return None;
                 }
-                regex::RegexBuilder::new(&self.pattern)
+                // Bytes, ASCII classes: `(?i)`, `\s`, `\b` and `[^\n]` are
+                // ASCII-only and compile to small automata (Unicode classes
+                // and Unicode case folding made compiling the detectors a
+                // tenth of a tree scan). Matches are cut at char
+                // boundaries by the caller.
+                regex::bytes::RegexBuilder::new(&self.pattern)
+                    .unicode(false)
                     .size_limit(1 << 24)
                     .dfa_size_limit(1 << 20)
                     .build()
@@ -282,9 +291,14 @@ pub struct Detectors {
     allow: GlobalAllow,
     placeholder_words: HashSet<String>,
     pub(crate) words: generic::Lexicon,
+    /// The ASCII keywords of every detector, each once.
     prefilter: AhoCorasick,
-    /// Keyword pattern index → detector index.
-    owner: Vec<usize>,
+    /// Keyword pattern index → the detectors that have it.
+    owner: Vec<Vec<usize>>,
+    /// The keywords with non-ASCII letters (`пароль`, `密码`), in their own
+    /// automaton that reads only text that is not ASCII: their bytes would
+    /// double the size of the main automaton, and its speed is its size.
+    unicode: Option<(AhoCorasick, Vec<Vec<usize>>)>,
     /// Every path glob of the file, and what it does.
     globs: GlobSet,
     glob_rules: Vec<PathRule>,
@@ -326,8 +340,10 @@ impl Detectors {
     pub fn load() -> Result<Detectors, String> {
         let mut file: File =
             toml::from_str(DETECTORS_TOML).map_err(|e| format!("detectors.toml: {e}"))?;
-        let mut keywords = Vec::new();
-        let mut owner = Vec::new();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut owner: Vec<Vec<usize>> = Vec::new();
+        let mut uni_keywords: Vec<String> = Vec::new();
+        let mut uni_owner: Vec<Vec<usize>> = Vec::new();
         let mut specs = Vec::new();
         for (i, r) in file.rules.iter_mut().enumerate() {
             if r.keywords.is_empty() && r.allow.only_paths.is_empty() {
@@ -340,8 +356,27 @@ impl Detectors {
                 if k.is_empty() || k.bytes().any(|b| b.is_ascii_uppercase()) {
                     return Err(format!("{}: keywords are lowercase and not empty", r.id));
                 }
-                keywords.push(k.as_bytes().to_vec());
-                owner.push(i);
+                // A keyword's first 12 bytes find it as well as the whole
+                // keyword (the pattern checks the rest), and keep the
+                // automaton small: its speed is its size.
+                let k = if k.is_ascii() && k.len() > MAX_KEYWORD {
+                    &k[..MAX_KEYWORD]
+                } else {
+                    k.as_str()
+                };
+                let k = &k.to_string();
+                let (list, owners) = if k.is_ascii() {
+                    (&mut keywords, &mut owner)
+                } else {
+                    (&mut uni_keywords, &mut uni_owner)
+                };
+                match list.iter().position(|x| x == k) {
+                    Some(j) => owners[j].push(i),
+                    None => {
+                        list.push(k.clone());
+                        owners.push(vec![i]);
+                    }
+                }
             }
             r.sev = match &r.severity {
                 None => None,
@@ -388,6 +423,18 @@ impl Detectors {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| format!("detector keywords: {e}"))?;
+        let unicode = if uni_keywords.is_empty() {
+            None
+        } else {
+            // Leftmost-first, so that its search skips ahead with a
+            // prefilter (the rare leading bytes) instead of stepping the
+            // automaton over every byte.
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(&uni_keywords)
+                .map_err(|e| format!("detector keywords: {e}"))?;
+            Some((ac, uni_owner))
+        };
         let mut globs = GlobSetBuilder::new();
         let mut glob_rules = Vec::new();
         let mut add = |g: &str, rule: PathRule| -> Result<(), String> {
@@ -429,10 +476,11 @@ impl Detectors {
             known: file.known_examples.iter().cloned().collect(),
             allow: file.allow,
             placeholder_words,
-            words: file.words.build(),
+            words: file.words.build()?,
             rules: file.rules,
             prefilter,
             owner,
+            unicode,
             globs,
             glob_rules,
             only,
@@ -544,48 +592,67 @@ impl Detectors {
         let b = text.as_bytes();
         let partial = !(regions.len() == 1 && regions[0] == (0..text.len()));
         // Per detector: the ranges its regex runs on, ascending, disjoint.
-        let mut spans: Vec<Vec<Range<usize>>> = Vec::new();
+        // (detector, range) for every keyword hit; sorted and merged into
+        // each detector's ascending, disjoint spans below. A flat list: a
+        // file with two keywords costs two entries, not one list per
+        // detector.
+        let mut hits: Vec<(usize, Range<usize>)> = Vec::new();
         let mut any_block = false;
         for r in regions {
-            let input = aho_corasick::Input::new(b).range(r.clone());
-            // The keyword's line and the lines around it, for the last
-            // keyword: the next one is often on the same line, and finding
-            // a long line's ends again for each keyword on it would cost
-            // the line's length each time.
-            let mut last_line: Option<(Range<usize>, Range<usize>)> = None;
-            for m in self.prefilter.find_overlapping_iter(input) {
-                let i = self.owner[m.pattern().as_usize()];
-                let d = &self.rules[i];
-                if d.engine == Engine::Block {
-                    any_block = true;
-                    continue;
-                }
-                if spans.is_empty() {
-                    spans.resize_with(self.rules.len(), Vec::new);
-                }
-                let (line, around) = match &last_line {
-                    Some((line, around)) if line.start <= m.start() && m.end() <= line.end => {
-                        (line.clone(), around.clone())
-                    }
-                    _ => {
-                        let (line, around) = keyword_lines(b, m.start(), m.end(), r);
-                        last_line = Some((line.clone(), around.clone()));
-                        (line, around)
-                    }
-                };
-                let span = if d.engine == Engine::Generic {
-                    line
+            let mut hits = |ac: &AhoCorasick, owners: &[Vec<usize>], overlapping: bool| {
+                let input = aho_corasick::Input::new(b).range(r.clone());
+                // The keyword's line and the lines around it, for the last
+                // keyword: the next one is often on the same line, and
+                // finding a long line's ends again for each keyword on it
+                // would cost the line's length each time.
+                let mut last_line: Option<(Range<usize>, Range<usize>)> = None;
+                let found: Box<dyn Iterator<Item = aho_corasick::Match>> = if overlapping {
+                    Box::new(ac.find_overlapping_iter(input))
                 } else {
-                    around
+                    Box::new(ac.find_iter(input))
                 };
-                let v = &mut spans[i];
-                match v.last_mut() {
-                    Some(last) if span.start <= last.end => {
-                        last.start = last.start.min(span.start);
-                        last.end = last.end.max(span.end);
+                for m in found {
+                    for &i in &owners[m.pattern().as_usize()] {
+                        let d = &self.rules[i];
+                        if d.engine == Engine::Block {
+                            any_block = true;
+                            continue;
+                        }
+                        if self.only[i] && !info.reads(i, true) {
+                            continue;
+                        }
+                        let (line, around) = match &last_line {
+                            Some((line, around))
+                                if line.start <= m.start() && m.end() <= line.end =>
+                            {
+                                (line.clone(), around.clone())
+                            }
+                            _ => {
+                                let (line, around) = keyword_lines(b, m.start(), m.end(), r);
+                                last_line = Some((line.clone(), around.clone()));
+                                (line, around)
+                            }
+                        };
+                        let span = if d.engine == Engine::Generic {
+                            line
+                        } else {
+                            around
+                        };
+                        match found_last(&mut hits, i) {
+                            Some(last) if span.start <= last.end && span.end >= last.start => {
+                                last.start = last.start.min(span.start);
+                                last.end = last.end.max(span.end);
+                            }
+                            _ => hits.push((i, span)),
+                        }
                     }
-                    _ => v.push(span),
                 }
+            };
+            hits(&self.prefilter, &self.owner, true);
+            if let Some((ac, owners)) = &self.unicode
+                && !b[r.clone()].is_ascii()
+            {
+                hits(ac, owners, false);
             }
         }
         // A detector bound to file names without keywords (a key file that
@@ -594,10 +661,7 @@ impl Detectors {
             if let PathRule::Only(i) = *rule
                 && self.rules[i].keywords.is_empty()
             {
-                if spans.is_empty() {
-                    spans.resize_with(self.rules.len(), Vec::new);
-                }
-                spans[i] = regions.to_vec();
+                hits.extend(regions.iter().map(|r| (i, r.clone())));
             }
         }
         let mut out = Vec::new();
@@ -605,8 +669,10 @@ impl Detectors {
             self.block_matches(&info, text, regions, partial, &mut out);
         }
         let blocks = out.len();
-        for (rank, (d, spans)) in self.rules.iter().zip(&spans).enumerate() {
-            if spans.is_empty() || !info.reads(rank, self.only[rank]) {
+        let spans = merge_spans(hits);
+        for (rank, spans) in &spans {
+            let (rank, d) = (*rank, &self.rules[*rank]);
+            if !info.reads(rank, self.only[rank]) {
                 continue;
             }
             if d.engine == Engine::Generic {
@@ -617,7 +683,7 @@ impl Detectors {
             for sp in spans {
                 // The haystack ends with the span; what precedes it is
                 // context for `\b` and `^`.
-                let Some(hay) = text.get(..sp.end) else {
+                let Some(hay) = text.as_bytes().get(..sp.end) else {
                     continue;
                 };
                 let mut at = sp.start;
@@ -631,7 +697,7 @@ impl Detectors {
                     } else {
                         at + 1
                     };
-                    while at < hay.len() && !hay.is_char_boundary(at) {
+                    while at < hay.len() && !text.is_char_boundary(at) {
                         at += 1;
                     }
                     let Some(m) = secret_of(&caps) else { continue };
@@ -701,7 +767,7 @@ impl Detectors {
         info: &FileInfo,
         text: &str,
         range: Range<usize>,
-        caps: Option<&regex::Captures<'_>>,
+        caps: Option<&regex::bytes::Captures<'_>>,
     ) -> Option<Severity> {
         let v = text.get(range.clone())?;
         let lower = v.to_lowercase();
@@ -788,16 +854,25 @@ impl Detectors {
         Some(sev)
     }
 
-    fn score(&self, score: Score, v: &str, caps: Option<&regex::Captures<'_>>) -> Option<Severity> {
+    fn score(
+        &self,
+        score: Score,
+        v: &str,
+        caps: Option<&regex::bytes::Captures<'_>>,
+    ) -> Option<Severity> {
         match score {
             Score::Password => password_severity(self, v),
             Score::Url => {
                 let sev = password_severity(self, v)?;
                 let host = caps
                     .and_then(|c| c.name("host"))
-                    .map_or("", |h| h.as_str())
+                    .and_then(|h| std::str::from_utf8(h.as_bytes()).ok())
+                    .unwrap_or("")
                     .to_ascii_lowercase();
-                let user = caps.and_then(|c| c.name("user")).map_or("", |u| u.as_str());
+                let user = caps
+                    .and_then(|c| c.name("user"))
+                    .and_then(|u| std::str::from_utf8(u.as_bytes()).ok())
+                    .unwrap_or("");
                 let local = host.is_empty()
                     || host.starts_with("localhost")
                     || host.starts_with("127.")
@@ -938,6 +1013,33 @@ fn password_severity(ds: &Detectors, v: &str) -> Option<Severity> {
     }
 }
 
+/// The last hit of detector `i` if it is among the last few hits (hits of
+/// one line come together): merging there keeps the list short.
+fn found_last(hits: &mut [(usize, Range<usize>)], i: usize) -> Option<&mut Range<usize>> {
+    let n = hits.len();
+    hits[n.saturating_sub(8)..]
+        .iter_mut()
+        .rev()
+        .find(|(d, _)| *d == i)
+        .map(|(_, r)| r)
+}
+
+/// Each detector's hits as ascending, disjoint spans, detectors in order.
+fn merge_spans(mut hits: Vec<(usize, Range<usize>)>) -> Vec<(usize, Vec<Range<usize>>)> {
+    hits.sort_unstable_by_key(|(d, r)| (*d, r.start));
+    let mut out: Vec<(usize, Vec<Range<usize>>)> = Vec::new();
+    for (d, r) in hits {
+        match out.last_mut() {
+            Some((last, spans)) if *last == d => match spans.last_mut() {
+                Some(prev) if r.start <= prev.end => prev.end = prev.end.max(r.end),
+                _ => spans.push(r),
+            },
+            _ => out.push((d, vec![r])),
+        }
+    }
+    out
+}
+
 /// The line that holds byte `at`, without its end.
 fn line_of(text: &str, at: usize) -> &str {
     let s = text[..at].rfind('\n').map_or(0, |i| i + 1);
@@ -966,7 +1068,7 @@ fn context_above(text: &str, at: usize, lines: usize) -> &str {
 /// The secret in a match: group `secret`, else the first group that took
 /// part in the match (patterns with alternatives name one group per
 /// branch), else the whole match.
-fn secret_of<'h>(caps: &regex::Captures<'h>) -> Option<regex::Match<'h>> {
+fn secret_of<'h>(caps: &regex::bytes::Captures<'h>) -> Option<regex::bytes::Match<'h>> {
     caps.name("secret")
         .or_else(|| caps.iter().skip(1).flatten().next())
         .or_else(|| caps.get(0))
@@ -1012,7 +1114,16 @@ mod tests {
     fn find_ungated<'d>(ds: &'d Detectors, text: &str) -> Vec<(&'d str, usize, usize)> {
         let mut hit = vec![false; ds.rules.len()];
         for m in ds.prefilter.find_overlapping_iter(text.as_bytes()) {
-            hit[ds.owner[m.pattern().as_usize()]] = true;
+            for &i in &ds.owner[m.pattern().as_usize()] {
+                hit[i] = true;
+            }
+        }
+        if let Some((ac, owners)) = &ds.unicode {
+            for m in ac.find_iter(text.as_bytes()) {
+                for &i in &owners[m.pattern().as_usize()] {
+                    hit[i] = true;
+                }
+            }
         }
         let info = ds.file_info(EXAMPLE_PATH);
         let mut out = Vec::new();
@@ -1027,7 +1138,7 @@ mod tests {
             if !info.reads(i, ds.only[i]) {
                 continue;
             }
-            for caps in re.captures_iter(text) {
+            for caps in re.captures_iter(text.as_bytes()) {
                 let Some(m) = secret_of(&caps) else { continue };
                 if ds
                     .judge(d, i, &info, text, m.range(), Some(&caps))
@@ -1123,7 +1234,10 @@ mod tests {
                     d.regex().is_some(),
                     "{}: pattern does not compile: {:?}",
                     d.id,
-                    regex::Regex::new(&d.pattern).err()
+                    regex::bytes::RegexBuilder::new(&d.pattern)
+                        .unicode(false)
+                        .build()
+                        .err()
                 );
             }
             assert!(!d.description.is_empty() && !d.name.is_empty(), "{}", d.id);
@@ -1263,5 +1377,30 @@ mod tests {
     fn entropy_floor() {
         assert!(entropy("aaaaaaaa") < 0.1);
         assert!(entropy("8f3kQ9zL1xPw") > 3.0);
+    }
+}
+#[cfg(test)]
+mod compile_cost {
+    #[test]
+    #[ignore]
+    fn compile_costs() {
+        let ds = super::Detectors::load().unwrap();
+        let mut v = Vec::new();
+        for d in &ds.rules {
+            if d.pattern.is_empty() {
+                continue;
+            }
+            let t = std::time::Instant::now();
+            let _ = regex::bytes::RegexBuilder::new(&d.pattern)
+                .unicode(false)
+                .build();
+            v.push((t.elapsed(), d.id.clone()));
+        }
+        v.sort();
+        let total: std::time::Duration = v.iter().map(|x| x.0).sum();
+        for x in v.iter().rev().take(25) {
+            eprintln!("{:?} {}", x.0, x.1);
+        }
+        eprintln!("total {total:?}");
     }
 }

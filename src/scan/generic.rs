@@ -103,7 +103,7 @@ pub struct Words {
 }
 
 /// [`Words`], as sets where they are looked up.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Lexicon {
     pub password: HashSet<String>,
     pub secret: HashSet<String>,
@@ -111,21 +111,35 @@ pub struct Lexicon {
     pub key_qualifiers: HashSet<String>,
     pub not_secret_tails: HashSet<String>,
     pub deny: HashSet<String>,
+    /// The `deny` entries of several words (`primary_key`), matched
+    /// inside a name's joined words.
+    pub deny_joined: Vec<String>,
     pub trivial_passwords: HashSet<String>,
     pub made_up: Vec<String>,
-    pub name_hints: Vec<String>,
+    /// `name_hints` as one case-insensitive automaton.
+    pub hints: aho_corasick::AhoCorasick,
     pub dev_prefixes: Vec<String>,
     pub dev_words: HashSet<String>,
 }
 
 impl Words {
-    pub fn build(self) -> Lexicon {
+    pub fn build(self) -> Result<Lexicon, String> {
         let set = |v: Vec<String>| {
             v.into_iter()
                 .map(|w| w.to_lowercase())
                 .collect::<HashSet<_>>()
         };
-        Lexicon {
+        let hints = aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(&self.name_hints)
+            .map_err(|e| format!("name_hints: {e}"))?;
+        let deny_joined = self
+            .deny
+            .iter()
+            .filter(|d| d.contains('_'))
+            .map(|d| d.to_lowercase())
+            .collect();
+        Ok(Lexicon {
             password: set(self.password),
             secret: set(self.secret),
             weak: set(self.weak),
@@ -134,10 +148,11 @@ impl Words {
             deny: set(self.deny),
             trivial_passwords: set(self.trivial_passwords),
             made_up: self.made_up,
-            name_hints: self.name_hints,
+            hints,
+            deny_joined,
             dev_prefixes: self.dev_prefixes,
             dev_words: set(self.dev_words),
-        }
+        })
     }
 }
 
@@ -205,10 +220,7 @@ pub fn strength(name: &str) -> Option<Strength> {
     let last = ws.last()?;
     let joined = ws.join("_");
     if ws.iter().any(|w| lx().deny.contains(w.as_str()))
-        || lx()
-            .deny
-            .iter()
-            .any(|d| d.contains('_') && joined.contains(d.as_str()))
+        || lx().deny_joined.iter().any(|d| joined.contains(d.as_str()))
     {
         return None;
     }
@@ -920,8 +932,7 @@ fn value_after(
 }
 
 fn maybe_secret_name(name: &str) -> bool {
-    let l = name.to_lowercase();
-    lx().name_hints.iter().any(|h| l.contains(h.as_str()))
+    lx().hints.is_match(name)
 }
 
 /// A found assignment: the name, the value and the verdict.
@@ -1097,16 +1108,8 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
         if !maybe_secret_name(name_text) {
             continue;
         }
-        if strength(name_text).is_none() {
-            // `password: string = "x"`: the name is before the type.
-            if c == b'='
-                && let Some(h) = typed_assignment(line, name.clone(), op_end, kind)
-            {
-                out.push(h);
-            }
-            continue;
-        }
-        // In code, `password: string` is a type, not a value.
+        // The value first: it costs no allocation, and in code most names
+        // are followed by an expression, not a literal.
         let Some((value, was_quoted)) = value_after(b, op_end, kind, in_string) else {
             continue;
         };
@@ -1166,6 +1169,9 @@ fn typed_assignment(line: &str, ty: Range<usize>, op_end: usize, kind: Kind) -> 
 /// `<Password>value</Password>` with the `>` at `gt`.
 fn xml_element(line: &str, gt: usize) -> Option<Found> {
     let b = line.as_bytes();
+    if gt == 0 || !b[gt - 1].is_ascii_alphanumeric() {
+        return None;
+    }
     let open = rfind_near(b, gt, b'<')?;
     let tag = &line[open + 1..gt];
     if tag.is_empty()
@@ -1235,14 +1241,13 @@ fn flag_pair(line: &str, sp: usize, kind: Kind) -> Option<Found> {
     let word = &line[s..sp];
     let dashed = word.starts_with('-');
     let name = word.trim_start_matches('-');
-    let lower = name.to_ascii_lowercase();
     if dashed {
         if s > 0 && !matches!(b[s - 1], b' ' | b'\t' | b'"' | b'\'') || !maybe_secret_name(name) {
             return None;
         }
     } else {
         // netrc: `machine h login u password p`.
-        if !matches!(lower.as_str(), "password" | "passwd")
+        if !(name.eq_ignore_ascii_case("password") || name.eq_ignore_ascii_case("passwd"))
             || kind == Kind::Code
             || !line[..s].contains("login")
         {
