@@ -18,8 +18,10 @@ use crate::finding::Severity;
 
 pub const DETECTORS_TOML: &str = include_str!("detectors.toml");
 
-/// The longest keyword prefix the prefilter looks for.
-const MAX_KEYWORD: usize = 12;
+/// The longest keyword prefix the prefilter looks for: a keyword's first 8
+/// bytes find it as well as the whole keyword, and a smaller automaton is a
+/// faster one.
+const MAX_KEYWORD: usize = 8;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -356,7 +358,7 @@ impl Detectors {
                 if k.is_empty() || k.bytes().any(|b| b.is_ascii_uppercase()) {
                     return Err(format!("{}: keywords are lowercase and not empty", r.id));
                 }
-                // A keyword's first 12 bytes find it as well as the whole
+                // A keyword's first bytes find it as well as the whole
                 // keyword (the pattern checks the rest), and keep the
                 // automaton small: its speed is its size.
                 let k = if k.is_ascii() && k.len() > MAX_KEYWORD {

@@ -1000,8 +1000,15 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
         // operators only.
         return scan_long_line(line, kind, out);
     }
+    // Flags (`--password x`) need a dash on the line, netrc entries a
+    // `login`: without them a blank is not worth a look.
+    let flags = memchr::memchr(b'-', b).is_some() || (kind != Kind::Code && line.contains("login"));
     let mut i = 0;
     while i < b.len() {
+        if !matches!(b[i], b'=' | b':' | b'>' | b',' | b' ') || (b[i] == b' ' && !flags) {
+            i += 1;
+            continue;
+        }
         let c = b[i];
         let prev = if i > 0 { b[i - 1] } else { b' ' };
         let next = b.get(i + 1).copied().unwrap_or(b' ');
