@@ -986,7 +986,6 @@ fn password_severity(ds: &Detectors, v: &str) -> Option<Severity> {
     if generic::is_reference(v)
         || generic::is_made_up(v)
         || generic::is_type_word(v)
-        || v.contains('{')
         || v.starts_with('$')
     {
         return None;

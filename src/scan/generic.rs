@@ -397,9 +397,11 @@ fn is_identifier(v: &str) -> bool {
     let upper_snake = v.contains('_') && !v.bytes().any(|b| b.is_ascii_lowercase());
     let lower_sep = (v.contains('_') || v.contains('.') || v.contains(':'))
         && !v.bytes().any(|b| b.is_ascii_uppercase());
+    // camelCase needs a hump: `thisismypassword` is a word, not a name.
     let camel = v
         .trim_start_matches('_')
         .starts_with(|c: char| c.is_ascii_lowercase())
+        && v.bytes().skip(1).any(|b| b.is_ascii_uppercase())
         && digits == 0
         && v.len() <= 40;
     upper_snake || lower_sep || camel && v.bytes().filter(|b| b.is_ascii_uppercase()).count() <= 6
@@ -585,6 +587,17 @@ fn has_brace_slot(t: &str) -> bool {
     false
 }
 
+/// `$(name` or `%(name)`: a shell substitution or a Python format slot
+/// (`$(cat x)`, `%(password)s`), not random punctuation (`x%(^+`).
+fn interpolates(t: &str, open: &str) -> bool {
+    t.match_indices(open).any(|(i, _)| {
+        t[i + open.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    })
+}
+
 /// Values that are references to a secret, not a secret.
 pub fn is_reference(v: &str) -> bool {
     let t = v.trim();
@@ -686,8 +699,8 @@ pub fn is_reference(v: &str) -> bool {
         || (t.starts_with('(') && t.ends_with(')'))
         || t.contains("${")
         || t.contains("{{")
-        || t.contains("$(")
-        || t.contains("%(")
+        || interpolates(t, "$(")
+        || interpolates(t, "%(")
         || has_brace_slot(t)
 }
 
@@ -1014,11 +1027,13 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
         let next = b.get(i + 1).copied().unwrap_or(b' ');
         let (op_start, op_end, weak_op) = match c {
             b'=' => {
-                if matches!(prev, b'!' | b'<' | b'>' | b'=') || next == b'~' {
+                if prev == b'!' && next != b'=' {
+                    // `!=`: a comparison with a literal.
+                    (i - 1, i + 1, true)
+                } else if matches!(prev, b'!' | b'<' | b'>' | b'=') || next == b'~' {
                     i += 1;
                     continue;
-                }
-                if next == b'=' {
+                } else if next == b'=' {
                     // `==` / `===`: a comparison with a literal.
                     let e = if b.get(i + 2) == Some(&b'=') {
                         i + 3
