@@ -742,8 +742,19 @@ impl Detectors {
                 let body = line.trim_end_matches(['\n', '\r']);
                 found.clear();
                 generic::scan_line(body, info.kind, &mut found);
-                for (_, value, sev) in found.drain(..) {
-                    let range = at + value.start..at + value.end;
+                let mut pairs: Vec<(Range<usize>, Severity)> = found
+                    .drain(..)
+                    .map(|(_, v, sev)| (at + v.start..at + v.end, sev))
+                    .collect();
+                // `- name: DB_PASSWORD` with its `value:` on the next line
+                // (Kubernetes and CI env lists).
+                let next_start = at + line.len();
+                if let Some(next) = text.get(next_start..).and_then(|t| t.split('\n').next())
+                    && let Some((v, sev)) = generic::name_value_pair(body, next)
+                {
+                    pairs.push((next_start + v.start..next_start + v.end, sev));
+                }
+                for (range, sev) in pairs {
                     if let Some(s) = self.judge(d, rank, info, text, range.clone(), None) {
                         out.push(Match {
                             detector: d,

@@ -100,6 +100,7 @@ pub struct Words {
     pub name_hints: Vec<String>,
     pub dev_prefixes: Vec<String>,
     pub dev_words: Vec<String>,
+    pub weak_names: Vec<String>,
 }
 
 /// [`Words`], as sets where they are looked up.
@@ -120,6 +121,7 @@ pub struct Lexicon {
     pub hints: aho_corasick::AhoCorasick,
     pub dev_prefixes: Vec<String>,
     pub dev_words: HashSet<String>,
+    pub weak_names: HashSet<String>,
 }
 
 impl Words {
@@ -152,6 +154,7 @@ impl Words {
             deny_joined,
             dev_prefixes: self.dev_prefixes,
             dev_words: set(self.dev_words),
+            weak_names: set(self.weak_names),
         })
     }
 }
@@ -987,7 +990,20 @@ fn decide(
     {
         return None;
     }
+    // `public key: x`, `# Public token = x`: the word before the name
+    // counts too.
+    if let Some(prev) = word_before(line, name.start)
+        && lx().deny.contains(prev.to_ascii_lowercase().as_str())
+    {
+        return None;
+    }
     let sev = judge(strength, v, quoted)?;
+    // `TEST_TOKEN`, `example_password`: a value for tests or docs.
+    let sev = if nw.iter().any(|w| lx().weak_names.contains(w.as_str())) {
+        Severity::Note
+    } else {
+        sev
+    };
     // A comparison with a literal (`if password == "x"`) is weaker
     // evidence than an assignment.
     if name_like && strength != Strength::Password {
@@ -1141,6 +1157,49 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
     }
 }
 
+/// A `name: SECRET_NAME` line followed by a `value: literal` line (a
+/// Kubernetes or CI env list): the value's range in `next` and the
+/// verdict.
+pub fn name_value_pair(line: &str, next: &str) -> Option<(Range<usize>, Severity)> {
+    let t = line.trim_start().trim_start_matches("- ").trim_start();
+    let name = t.strip_prefix("name:")?.trim().trim_matches(['"', '\'']);
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
+        return None;
+    }
+    let n = next.trim_end_matches('\r');
+    let lead = n.len() - n.trim_start().len();
+    n.trim_start().strip_prefix("value:")?;
+    let start = lead + "value:".len();
+    let (value, quoted) = value_after(n.as_bytes(), start, Kind::Config, false)?;
+    let v = &n[value.clone()];
+    if is_reference(v) || super::detectors::is_placeholder(v) || (!quoted && is_expression(v)) {
+        return None;
+    }
+    let strength = strength(name)?;
+    judge(strength, v, quoted).map(|sev| (value, sev))
+}
+
+/// The word right before `at` (separated by blanks), if any.
+fn word_before(line: &str, at: usize) -> Option<&str> {
+    let b = line.as_bytes();
+    let mut e = at;
+    while e > 0 && matches!(b[e - 1], b' ' | b'\t') {
+        e -= 1;
+    }
+    if e == at {
+        return None;
+    }
+    let mut s = e;
+    while s > 0 && b[s - 1].is_ascii_alphanumeric() && e - s < 32 {
+        s -= 1;
+    }
+    (s < e).then(|| &line[s..e])
+}
+
 /// For a `value=` at `at`: the `key="X"` or `name="X"` before it on the line.
 fn attribute_name(line: &str, at: usize) -> Option<Range<usize>> {
     let lo = at.saturating_sub(200);
@@ -1174,7 +1233,7 @@ fn typed_assignment(line: &str, ty: Range<usize>, op_end: usize, kind: Kind) -> 
         return None;
     }
     let mut e = ty.start;
-    while e > 0 && b[e - 1] == b' ' {
+    while e > 0 && matches!(b[e - 1], b' ' | b'&' | b'*') {
         e -= 1;
     }
     if e > 0 && b[e - 1] == b':' {

@@ -376,13 +376,20 @@ impl Scanner {
                 start: m.start,
                 end: m.end,
                 message: format!("{} ({})", m.detector.name, redact(value)),
-                label: "credential",
+                label: if rule.id == leaked_credential::RULE.id { "credential" } else { "password hash" },
                 secret: None,
                 key: format!("{}:{}", m.detector.id, value_key(value)),
-                help: format!(
-                    "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
-                    m.detector.description, m.detector.id
-                ),
+                help: if rule.id == leaked_credential::RULE.id {
+                    format!(
+                        "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
+                        m.detector.description, m.detector.id
+                    )
+                } else {
+                    format!(
+                        "{} Reset the passwords of these accounts, then remove the hashes from the repository. Detector `{}`.",
+                        m.detector.description, m.detector.id
+                    )
+                },
                 value: true,
             });
         }
