@@ -869,6 +869,11 @@ fn name_before(b: &[u8], end: usize) -> Option<Range<usize>> {
     while s > lo && is_name_byte(b[s - 1]) {
         s -= 1;
     }
+    // Stopped by the bound inside a multi-byte character: start at the
+    // next whole one.
+    while s < e && (b[s] & 0xC0) == 0x80 {
+        s += 1;
+    }
     // `-Dfoo.password`, `--password`, `$password`: not part of the name.
     while s < e && matches!(b[s], b'-' | b'$' | b'@' | b'.') {
         s += 1;
@@ -1500,6 +1505,59 @@ mod tests {
             let want: Vec<(String, Severity)> =
                 want.iter().map(|(v, s)| (v.to_string(), *s)).collect();
             assert_eq!(got, want, "{line}");
+        }
+    }
+
+    /// Lines of random bytes around keywords and operators, multi-byte
+    /// characters at every offset: the scanner never panics.
+    #[test]
+    fn random_lines_never_panic() {
+        let pieces = [
+            "password",
+            "= ",
+            ": ",
+            "\"",
+            "'",
+            "é",
+            "密码",
+            "€",
+            "-",
+            "--token ",
+            "<Password>",
+            "</Password>",
+            "(\"API_KEY\", ",
+            ")",
+            "[",
+            "]",
+            "\\n",
+            "login ",
+            "value: ",
+            "name: ",
+            "`",
+            "${",
+            "{{",
+            "%(",
+            "x",
+            "9",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let n = (next() % 24) as usize;
+            let line: String = (0..n)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let mut out = Vec::new();
+            for kind in [Kind::Config, Kind::Code, Kind::Data, Kind::Xml, Kind::Other] {
+                scan_line(&line, kind, &mut out);
+            }
+            let _ = name_value_pair("- name: password", &line);
+            let _ = super::super::detectors::Detectors::get().find("x.txt", &line);
         }
     }
 

@@ -91,7 +91,10 @@ impl Finder {
             let limit = marks.get(k + 1).map_or(b.len(), |m| m.0);
             for &si in &self.owners[marker] {
                 let s = &self.specs[si];
-                let window_end = limit.min(after.saturating_add(s.max_body));
+                let mut window_end = limit.min(after.saturating_add(s.max_body));
+                while window_end > after && !text.is_char_boundary(window_end) {
+                    window_end -= 1;
+                }
                 let Some(window) = text.get(after..window_end) else {
                     continue;
                 };
