@@ -184,6 +184,13 @@ pub struct Detector {
     /// The rule id its findings carry (default `leaked-credential`).
     #[serde(default)]
     pub rule: Option<String>,
+    /// The id of a `generic` detector whose keyword lines this detector
+    /// reads instead of the whole file's: its keywords (vendor names) are
+    /// looked for on those lines only, by a second small automaton, not by
+    /// the prefilter over every byte. For patterns that need a secret-like
+    /// name (`LINODE_TOKEN=...`), whose line always holds a generic keyword.
+    #[serde(default)]
+    pub within: Option<String>,
     #[serde(default)]
     pub score: Option<Score>,
     #[serde(default)]
@@ -301,6 +308,9 @@ pub struct Detectors {
     /// automaton that reads only text that is not ASCII: their bytes would
     /// double the size of the main automaton, and its speed is its size.
     unicode: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+    /// The keywords of `within` detectors, looked for on their host's
+    /// lines, and the host's index.
+    gated: Option<(AhoCorasick, Vec<Vec<usize>>, usize)>,
     /// Every path glob of the file, and what it does.
     globs: GlobSet,
     glob_rules: Vec<PathRule>,
@@ -346,6 +356,9 @@ impl Detectors {
         let mut owner: Vec<Vec<usize>> = Vec::new();
         let mut uni_keywords: Vec<String> = Vec::new();
         let mut uni_owner: Vec<Vec<usize>> = Vec::new();
+        let mut gated_keywords: Vec<String> = Vec::new();
+        let mut gated_owner: Vec<Vec<usize>> = Vec::new();
+        let host = file.rules.iter().position(|r| r.engine == Engine::Generic);
         let mut specs = Vec::new();
         for (i, r) in file.rules.iter_mut().enumerate() {
             if r.keywords.is_empty() && r.allow.only_paths.is_empty() {
@@ -367,7 +380,9 @@ impl Detectors {
                     k.as_str()
                 };
                 let k = &k.to_string();
-                let (list, owners) = if k.is_ascii() {
+                let (list, owners) = if r.within.is_some() {
+                    (&mut gated_keywords, &mut gated_owner)
+                } else if k.is_ascii() {
                     (&mut keywords, &mut owner)
                 } else {
                     (&mut uni_keywords, &mut uni_owner)
@@ -379,6 +394,12 @@ impl Detectors {
                         owners.push(vec![i]);
                     }
                 }
+            }
+            if r.within.is_some() && (r.engine != Engine::Regex || host.is_none_or(|h| h == i)) {
+                return Err(format!(
+                    "{}: `within` is for regex detectors inside the generic one",
+                    r.id
+                ));
             }
             r.sev = match &r.severity {
                 None => None,
@@ -425,6 +446,22 @@ impl Detectors {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&keywords)
             .map_err(|e| format!("detector keywords: {e}"))?;
+        let gated = match host {
+            Some(h) if !gated_keywords.is_empty() => {
+                if let Some(r) = file.rules.iter().find(|r| {
+                    r.within.is_some() && r.within.as_deref() != Some(file.rules[h].id.as_str())
+                }) {
+                    return Err(format!("{}: `within` names the generic detector", r.id));
+                }
+                let ac = AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&gated_keywords)
+                    .map_err(|e| format!("detector keywords: {e}"))?;
+                Some((ac, gated_owner, h))
+            }
+            _ => None,
+        };
         let unicode = if uni_keywords.is_empty() {
             None
         } else {
@@ -483,6 +520,7 @@ impl Detectors {
             prefilter,
             owner,
             unicode,
+            gated,
             globs,
             glob_rules,
             only,
@@ -655,6 +693,33 @@ impl Detectors {
                 && !b[r.clone()].is_ascii()
             {
                 hits(ac, owners, false);
+            }
+        }
+        // Detectors that read their host's lines: their keywords on those
+        // lines.
+        if let Some((ac, owners, host)) = &self.gated {
+            let mut lines: Vec<Range<usize>> = hits
+                .iter()
+                .filter(|(d, _)| d == host)
+                .map(|(_, r)| r.clone())
+                .collect();
+            lines.sort_unstable_by_key(|r| r.start);
+            let mut last_end = 0;
+            for line in lines {
+                if line.end <= last_end {
+                    continue;
+                }
+                let line = line.start.max(last_end)..line.end;
+                last_end = line.end;
+                let input = aho_corasick::Input::new(b).range(line.clone());
+                for m in ac.find_overlapping_iter(input) {
+                    let (kw_line, _) = keyword_lines(b, m.start(), m.end(), &line);
+                    for &i in &owners[m.pattern().as_usize()] {
+                        if !self.only[i] || info.reads(i, true) {
+                            hits.push((i, kw_line.clone()));
+                        }
+                    }
+                }
             }
         }
         // A detector bound to file names without keywords (a key file that
@@ -1128,6 +1193,13 @@ mod tests {
         for m in ds.prefilter.find_overlapping_iter(text.as_bytes()) {
             for &i in &ds.owner[m.pattern().as_usize()] {
                 hit[i] = true;
+            }
+        }
+        if let Some((ac, owners, _)) = &ds.gated {
+            for m in ac.find_overlapping_iter(text.as_bytes()) {
+                for &i in &owners[m.pattern().as_usize()] {
+                    hit[i] = true;
+                }
             }
         }
         if let Some((ac, owners)) = &ds.unicode {

@@ -1037,10 +1037,20 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
     // Flags (`--password x`) need a dash on the line, netrc entries a
     // `login`: without them a blank is not worth a look.
     let flags = memchr::memchr(b'-', b).is_some() || (kind != Kind::Code && line.contains("login"));
-    let mut i = 0;
-    while i < b.len() {
-        if !matches!(b[i], b'=' | b':' | b'>' | b',' | b' ') || (b[i] == b' ' && !flags) {
-            i += 1;
+    // The bytes worth a look, found with memchr rather than a branch per
+    // byte: operators always, commas where a call or a list opens, blanks
+    // where a flag may follow.
+    let mut stops: Vec<usize> = memchr::memchr3_iter(b'=', b':', b'>', b).collect();
+    if memchr::memchr2(b'(', b'[', b).is_some() {
+        stops.extend(memchr::memchr_iter(b',', b));
+    }
+    if flags {
+        stops.extend(memchr::memchr_iter(b' ', b));
+    }
+    stops.sort_unstable();
+    let mut skip_to = 0;
+    for i in stops {
+        if i < skip_to {
             continue;
         }
         let c = b[i];
@@ -1052,7 +1062,6 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
                     // `!=`: a comparison with a literal.
                     (i - 1, i + 1, true)
                 } else if matches!(prev, b'!' | b'<' | b'>' | b'=') || next == b'~' {
-                    i += 1;
                     continue;
                 } else if next == b'=' {
                     // `==` / `===`: a comparison with a literal.
@@ -1075,7 +1084,6 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
             }
             b':' => {
                 if next == b':' || prev == b':' {
-                    i += 1;
                     continue;
                 }
                 if next == b'=' {
@@ -1088,7 +1096,6 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
                     // `key: value`, not `http://` or `a:b`.
                     (i, i + 1, false)
                 } else {
-                    i += 1;
                     continue;
                 }
             }
@@ -1097,7 +1104,6 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
                 if let Some(h) = xml_element(line, i) {
                     out.push(h);
                 }
-                i += 1;
                 continue;
             }
             b',' => {
@@ -1105,7 +1111,6 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
                 if let Some(h) = call_pair(line, i, kind) {
                     out.push(h);
                 }
-                i += 1;
                 continue;
             }
             b' ' => {
@@ -1113,15 +1118,13 @@ pub fn scan_line(line: &str, kind: Kind, out: &mut Vec<Found>) {
                 if let Some(h) = flag_pair(line, i, kind) {
                     out.push(h);
                 }
-                i += 1;
                 continue;
             }
             _ => {
-                i += 1;
                 continue;
             }
         };
-        i = op_end;
+        skip_to = op_end;
         let Some(mut name) = name_before(b, op_start) else {
             continue;
         };
