@@ -14,7 +14,10 @@ SRC is a folder holding unpacked snapshots (not committed here) of:
     leaky-repo/    github.com/Plazmaz/leaky-repo        planted secrets (.leaky-meta/secrets.csv)
     formbricks/, dub/, ...   ordinary repositories: blocking findings only
 
-(`git -C MIRROR archive HEAD | tar -x -C SRC/NAME` makes one.) Suites whose
+(`git -C MIRROR archive HEAD | tar -x -C SRC/NAME` makes one.) For
+gitleaks's rules, a literal secret given to GenerateSampleSecret(s) counts
+in that function's form (`ID_api_token = "SECRET"`), or alone with BARE=1
+(the harder reading, closer to "literal test strings"). Suites whose
 folder is missing are skipped. Each literal test string is written to its own
 file (`case-N.txt`) and every tool scans the folder once; a string counts as
 caught when a tool reports anything in its file (any severity), and a
