@@ -209,8 +209,9 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
             inventory: inventory.as_ref(),
             config: &config,
             root: &opts.root,
+            sink: &sink,
         };
-        let scanner = crate::scan::Scanner::new(&setup, &sink)?;
+        let scanner = crate::scan::Scanner::new(&setup)?;
         if scanner.rules().any(|r| r == rules::pii_in_log::RULE.id) {
             summary.pii_fields = Some(rules::pii_in_log::field_source(inventory.as_ref()));
         }

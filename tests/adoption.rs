@@ -60,7 +60,7 @@ fn noise_is_notes_and_credentials_are_errors() {
     for v in [
         "Zq81vLw3xN7bYc4uPa6sDe0hJm2Tk9FxR5",
         "sk_live_4eQv8TzW2nB6xK9mR3pL7yC1",
-        "Hx4qTz9Lw2Vb7Nc1Pk6Rm3Sd8Fg5Jy0Ua",
+        "ghp_Hx4qTz9Lw2Vb7Nc1Pk6Rm3Sd8Fg5Jy0UaQw1",
         "Summer2024!Garden",
         "phc_Qm7Tz2Kx9Lp4Vw8Rb3Nc6Hd1Fs5Gj0Ya2Ue7Io",
     ] {

@@ -136,8 +136,9 @@ fn a_content_rule_turned_off_is_not_run() {
             inventory: None,
             config,
             root: Path::new("."),
+            sink: &sink,
         };
-        keyledger::scan::Scanner::new(&s, &sink)
+        keyledger::scan::Scanner::new(&s)
             .unwrap()
             .rules()
             .collect::<Vec<_>>()

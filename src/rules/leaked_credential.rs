@@ -1,4 +1,4 @@
-use super::{ContentCheck, Kind, Rule, Setup};
+use super::{ContentCheck, Kind, Rule, Setup, leaked_password_hash};
 use crate::diag::Fatal;
 use crate::finding::Severity;
 use crate::scan::detectors::Detectors;
@@ -46,144 +46,72 @@ characters and its length.
 "#,
 };
 
-struct LeakedCredential {
+/// The detector pass: one keyword pass over the file for every detector of
+/// `detectors.toml`. It reports under `leaked-credential` and, for the
+/// `password-hash` family, under `leaked-password-hash`; each is built only
+/// when its rule is on, and the pass runs once when both are.
+pub(super) struct DetectorPass {
     detectors: &'static Detectors,
+    credentials: bool,
+    hashes: bool,
 }
 
-fn new(_: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
-    Ok(Box::new(LeakedCredential {
+pub(super) fn pass(credentials: bool, hashes: bool) -> DetectorPass {
+    DetectorPass {
         detectors: Detectors::get(),
-    }))
+        credentials,
+        hashes,
+    }
 }
 
-impl ContentCheck for LeakedCredential {
+fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
+    Ok(Box::new(pass(
+        true,
+        setup.sink.enabled(leaked_password_hash::RULE.id),
+    )))
+}
+
+impl ContentCheck for DetectorPass {
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
-        if is_lock_file(file.path) {
-            return;
-        }
-        let text = file.text;
-        for m in self.detectors.find_in(text, file.regions) {
-            let value = &text[m.start..m.end];
-            if is_public_value(value) {
+        // Which files the detectors read, and what is not a finding, is
+        // data: `detectors.toml` (`[allow]` and each detector's `allow`).
+        for m in self.detectors.find_in(file.path, file.text, file.regions) {
+            let hash = m.detector.rule_id() == leaked_password_hash::RULE.id;
+            if (hash && !self.hashes) || (!hash && !self.credentials) {
                 continue;
             }
-            let line_start = text[..m.start].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[m.start..]
-                .find('\n')
-                .map_or(text.len(), |i| m.start + i);
-            let line = &text[line_start..line_end];
-            if m.detector.id.starts_with("generic")
-                && (line_is_checksum(line) || generic_is_public(text, line_start, line))
-            {
-                continue;
-            }
+            let value = &file.text[m.start..m.end];
+            let hit = if hash {
+                Hit::new(
+                    &leaked_password_hash::RULE,
+                    m.start,
+                    m.end,
+                    leaked_password_hash::message(&m.detector.name, value),
+                )
+                .label("password hash")
+                .help(leaked_password_hash::help(
+                    &m.detector.description,
+                    &m.detector.id,
+                ))
+            } else {
+                Hit::new(
+                    &RULE,
+                    m.start,
+                    m.end,
+                    format!("{} ({})", m.detector.name, redact(value)),
+                )
+                .label("credential")
+                .help(format!(
+                    "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
+                    m.detector.description, m.detector.id
+                ))
+            };
+            // The detector's verdict: weak evidence is a note.
             out.push(
-                Hit::new(&RULE, m.start, m.end, format!("{} ({})", m.detector.name, redact(value)))
-                    .label("credential")
-                    .key(format!("{}:{}", m.detector.id, value_key(value)))
-                    .help(format!(
-                        "{} Rotate it at the provider, then remove it and read it from a secret store. Detector `{}`.",
-                        m.detector.description, m.detector.id
-                    ))
+                hit.key(format!("{}:{}", m.detector.id, value_key(value)))
+                    .at_most(m.severity)
                     .value(),
             );
         }
     }
-}
-
-/// Lock files and generated maps: full of hashes, never of credentials.
-const SKIP_NAMES: &[&str] = &[
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "pnpm-lock.yaml",
-    "yarn.lock",
-    "Cargo.lock",
-    "go.sum",
-    "composer.lock",
-    "Gemfile.lock",
-    "poetry.lock",
-    "Pipfile.lock",
-    "lock.json",
-    "bun.lockb",
-    "flake.lock",
-    "packages.lock.json",
-    "gradle.lockfile",
-];
-
-fn is_lock_file(path: &str) -> bool {
-    let file = crate::envref::file_name(path);
-    SKIP_NAMES.contains(&file)
-        || file.ends_with(".lock")
-        || file.ends_with("-lock.json")
-        || file.ends_with(".lock.json")
-        || file.ends_with(".css.json")
-        || file.ends_with(".min.js")
-        || file.ends_with(".map")
-}
-
-/// Values that are public by design (publishable keys, test keys).
-fn is_public_value(v: &str) -> bool {
-    [
-        "sk_test_",
-        "rk_test_",
-        "pk_test_",
-        "pk_live_",
-        "phc_",
-        "sb_publishable_",
-        "whsec_test",
-    ]
-    .iter()
-    .any(|p| v.starts_with(p))
-}
-
-/// Generic assignments that are public by design: search-only keys
-/// (Algolia's `apiKey` in a docs config) and client-exposed variables.
-fn generic_is_public(text: &str, line_start: usize, line: &str) -> bool {
-    let l = line.to_ascii_uppercase();
-    if [
-        "SEARCH_ONLY",
-        "SEARCH_API_KEY",
-        "NEXT_PUBLIC_",
-        "VITE_",
-        "PUBLIC_",
-        "REACT_APP_",
-        "EXPO_PUBLIC_",
-        "GATSBY_",
-    ]
-    .iter()
-    .any(|p| l.contains(p))
-    {
-        return true;
-    }
-    // Up to 8 lines above: inside an `algolia` object.
-    let mut start = line_start;
-    for _ in 0..8 {
-        match text[..start.saturating_sub(1)].rfind('\n') {
-            Some(i) => start = i + 1,
-            None => {
-                start = 0;
-                break;
-            }
-        }
-    }
-    text[start..line_start]
-        .to_ascii_lowercase()
-        .contains("algolia")
-}
-
-/// Keys whose values are hashes, not credentials.
-fn line_is_checksum(line: &str) -> bool {
-    let l = line.to_ascii_lowercase();
-    [
-        "integrity",
-        "checksum",
-        "\"sha",
-        "sha256:",
-        "sha512-",
-        "digest",
-        "etag",
-        "resolved",
-    ]
-    .iter()
-    .any(|k| l.contains(k))
 }

@@ -24,6 +24,7 @@ pub mod duplicate_secret;
 pub mod hardcoded_secret;
 pub mod last_rotated_in_future;
 pub mod leaked_credential;
+pub mod leaked_password_hash;
 pub mod leaked_value;
 pub mod missing_from_store;
 pub mod missing_runbook;
@@ -123,6 +124,7 @@ pub const ALL: &[&Rule] = &[
     &leaked_value::RULE,
     &hardcoded_secret::RULE,
     &leaked_credential::RULE,
+    &leaked_password_hash::RULE,
     &client_exposed_secret::RULE,
     &undeclared_public::RULE,
     &undeclared_secret::RULE,
@@ -158,6 +160,8 @@ pub struct Setup<'a> {
     pub inventory: Option<&'a Inventory>,
     pub config: &'a Config,
     pub root: &'a Path,
+    /// Which rules are on (rules that share a pass ask about each other).
+    pub sink: &'a Sink,
 }
 
 /// A content rule's per-run state; `check` sees every scanned file (from
@@ -171,7 +175,8 @@ pub trait ContentCheck: Send + Sync {
 pub type ContentChecks = Vec<(&'static Rule, Box<dyn ContentCheck>)>;
 
 /// Builds the enabled content rules, in registry order.
-pub fn content_checks(setup: &Setup<'_>, sink: &Sink) -> Result<ContentChecks, Fatal> {
+pub fn content_checks(setup: &Setup<'_>) -> Result<ContentChecks, Fatal> {
+    let sink = setup.sink;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for r in ALL {

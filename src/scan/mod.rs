@@ -12,7 +12,9 @@ pub mod detectors;
 pub mod exposure;
 pub mod files;
 pub mod fingerprint;
+pub mod generic;
 pub mod hardcoded;
+pub mod pem;
 pub mod pii;
 pub mod shape;
 
@@ -27,7 +29,7 @@ use serde::Serialize;
 use crate::diag::Fatal;
 use crate::envref::EnvRef;
 use crate::finding::{Finding, Severity, Suppression};
-use crate::rules::{ContentCheck, Rule, Setup, Sink};
+use crate::rules::{ContentCheck, Rule, Setup};
 use crate::source::{SourceFile, Span};
 
 use hardcoded::{Assignment, Hardcoded};
@@ -308,13 +310,14 @@ fn globset(globs: &[String]) -> GlobSet {
 
 impl Scanner {
     /// The engine with every content rule the sink has enabled.
-    pub fn new(setup: &Setup<'_>, sink: &Sink) -> Result<Scanner, Fatal> {
+    pub fn new(setup: &Setup<'_>) -> Result<Scanner, Fatal> {
+        let sink = setup.sink;
         let inventory = setup.inventory;
         let names: Vec<String> = inventory
             .map(|inv| inv.secrets.iter().map(|s| s.name.value.clone()).collect())
             .unwrap_or_default();
         Ok(Scanner {
-            checks: crate::rules::content_checks(setup, sink)?,
+            checks: crate::rules::content_checks(setup)?,
             names: Hardcoded::new(names),
             collect_mentions: inventory.is_some()
                 && sink.enabled(crate::rules::unused_secret::RULE.id),

@@ -359,7 +359,7 @@ pub fn of(value: &str) -> Shape {
         return Shape::Url(u);
     }
     if let Some(m) = Detectors::get()
-        .find_in(t, std::slice::from_ref(&(0..t.len())))
+        .find_in("", t, std::slice::from_ref(&(0..t.len())))
         .into_iter()
         .find(|m| !m.detector.id.starts_with("generic"))
     {
