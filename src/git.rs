@@ -1,14 +1,30 @@
-//! Git scopes, read through libgit2: `--staged` (the index against HEAD),
-//! `--since REV` (lines added by the commits in `REV..HEAD`) and
-//! `--history` (every blob reachable from any ref, each scanned once, each
-//! finding attributed to the commit that introduced it).
+//! Git scopes: `--staged` (the index against HEAD), `--since REV` (lines
+//! added by the commits in `REV..HEAD`) and `--history` (every blob
+//! reachable from any ref, each scanned once, each finding attributed to
+//! the commit that introduced it).
+//!
+//! `--history` reads every object (refs' targets, commits, trees, blobs)
+//! through keyledger's own object reader ([`crate::pack`]), never through
+//! libgit2's: it is faster for a read-everything-once walk, and it is
+//! bounded on a hostile object store (sizes checked before inflating,
+//! delta cycles detected). libgit2 only lists the refs. `--staged` and
+//! `--since` let libgit2 walk commits and compare trees, and read blob
+//! content through the same reader.
+//!
+//! Every object that cannot be read is reported (kind, id, path, why) and
+//! makes the scan incomplete: exit code 2 unless the user passes
+//! `--allow-incomplete-history`. That includes blobs a partial clone never
+//! fetched (the summary says so: their content was never scanned either)
+//! and the cut of a shallow clone.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::io::IsTerminal;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Mutex;
 
 use git2::{Delta, Diff, DiffOptions, FileMode, Oid, Patch, Repository, Sort};
+use serde::Serialize;
 
 // zlib-rs exports the zlib C API; linking it here makes libgit2 inflate
 // objects with it rather than with the system zlib (see Cargo.toml).
@@ -16,8 +32,9 @@ use libz_rs_sys as _;
 
 use crate::diag::{Diag, Fatal};
 use crate::finding::Finding;
-use crate::pack::{self, Inflater, Packs};
-use crate::scan::{Scanner, Stats};
+use crate::history_cache::{self, Counted, HistoryCache};
+use crate::pack::{self, Inflater, Kind, Objects};
+use crate::scan::{Scanner, Skip, Stats};
 
 /// Which content a check scans.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,6 +45,137 @@ pub enum Scope {
     Staged,
     Since(String),
     History,
+}
+
+/// How a git scope runs.
+#[derive(Debug, Clone, Default)]
+pub struct GitOptions {
+    /// `--threads`: threads for `--history` (default: one per core, at
+    /// most 16).
+    pub threads: Option<usize>,
+    /// `--no-cache`: neither read nor write the history cache.
+    pub no_cache: bool,
+    /// `--allow-incomplete-history`: unreadable objects are reported but
+    /// do not make the exit code 2.
+    pub allow_incomplete: bool,
+}
+
+/// An object a git scope could not read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Unreadable {
+    /// `commit`, `tree`, `blob` or `ref`.
+    pub kind: &'static str,
+    /// The object id (or the ref's name).
+    pub id: String,
+    /// Where it is: a path in the tree, a ref's name, or empty.
+    pub path: String,
+    /// A commit that reaches it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Why: `missing`, `missing (partial clone: never fetched)`,
+    /// `corrupt`, `delta cycle`, `shallow clone: parents not fetched`, …
+    pub reason: String,
+}
+
+/// What a git scope walked, for the summary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GitStats {
+    /// Commits walked (for `--history`: every commit reachable from a ref).
+    pub commits: usize,
+    /// Distinct trees read.
+    pub trees: usize,
+    /// Distinct blob versions found (scanned, skipped or from the cache).
+    pub blobs: usize,
+    /// Blob versions an earlier run had scanned (`--history` cache).
+    pub cached_blobs: usize,
+    /// Commits an earlier run had walked (`--history` cache).
+    pub cached_commits: usize,
+    /// The history cache: `off`, `cold`, `warm`, `invalidated`, …
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cache: String,
+    /// Threads that scanned.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub threads: usize,
+    /// Objects that could not be read; the scan is incomplete when any.
+    pub unreadable: Vec<Unreadable>,
+    /// The user accepted an incomplete scan.
+    pub allow_incomplete: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl GitStats {
+    /// Some part of the history could not be read.
+    pub fn incomplete(&self) -> bool {
+        !self.unreadable.is_empty()
+    }
+
+    /// The scan is incomplete and the user did not accept that: exit 2.
+    pub fn blocks(&self) -> bool {
+        self.incomplete() && !self.allow_incomplete
+    }
+
+    /// The summary's lines about the walk, after `files_line` (the
+    /// scanner's `scanned N files; skipped …`).
+    pub fn summary(&self, stats: &Stats) -> String {
+        let mut s = format!(
+            "walked {} commits, {} trees; {} blob versions: {} scanned ({} bytes), {} skipped",
+            self.commits,
+            self.trees,
+            self.blobs,
+            stats.files,
+            stats.bytes,
+            stats.skipped.values().map(Vec::len).sum::<usize>(),
+        );
+        if !self.cache.is_empty() {
+            s.push_str(&format!(
+                "; cache {}: {} commits and {} blob versions already scanned",
+                self.cache, self.cached_commits, self.cached_blobs
+            ));
+        }
+        if self.incomplete() {
+            let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+            for u in &self.unreadable {
+                *by.entry(u.kind).or_default() += 1;
+            }
+            let parts: Vec<String> = by.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            s.push_str(&format!(
+                "\nINCOMPLETE: {} objects could not be read ({}):",
+                self.unreadable.len(),
+                parts.join(", ")
+            ));
+            for u in self.unreadable.iter().take(20) {
+                let at = if u.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", u.path)
+                };
+                let commit = u
+                    .commit
+                    .as_deref()
+                    .map(|c| format!(" (commit {})", &c[..c.len().min(12)]))
+                    .unwrap_or_default();
+                s.push_str(&format!(
+                    "\n  {} {}{at}{commit}: {}",
+                    u.kind, u.id, u.reason
+                ));
+            }
+            if self.unreadable.len() > 20 {
+                s.push_str(&format!(
+                    "\n  … and {} more (--format json lists them all)",
+                    self.unreadable.len() - 20
+                ));
+            }
+            s.push_str(if self.allow_incomplete {
+                "\nthe scan is incomplete; accepted by --allow-incomplete-history"
+            } else {
+                "\nthe scan is incomplete: exit code 2 (--allow-incomplete-history accepts it)"
+            });
+        }
+        s
+    }
 }
 
 fn open(root: &Path) -> Result<Repository, Fatal> {
@@ -50,12 +198,29 @@ fn git_err(what: &str, e: git2::Error) -> Fatal {
 
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 
-/// Lines (1-based) added in the new side of delta `idx` of `diff`.
-fn added_lines(diff: &Diff<'_>, idx: usize) -> HashSet<usize> {
+/// Commit and tag objects larger than this are damage.
+const COMMIT_LIMIT: u64 = 16 << 20;
+/// Tree objects larger than this are damage (the largest real trees are
+/// a few MiB).
+const TREE_LIMIT: u64 = 64 << 20;
+
+/// Why object `id` could not be read, in words.
+fn reason(objects: &Objects, e: pack::Error) -> String {
+    match e {
+        pack::Error::Missing if objects.partial_clone => {
+            "missing (partial clone: never fetched, so never scanned)".into()
+        }
+        e => e.describe(),
+    }
+}
+
+/// Lines (1-based) added in `new` against `old` (everything when `old` is
+/// `None`), by libgit2's diff of the two buffers.
+fn added_lines(old: Option<&[u8]>, new: &[u8]) -> Option<HashSet<usize>> {
     let mut out = HashSet::new();
-    let Ok(Some(patch)) = Patch::from_diff(diff, idx) else {
-        return out;
-    };
+    let mut opts = DiffOptions::new();
+    opts.context_lines(0);
+    let patch = Patch::from_buffers(old.unwrap_or(b""), None, new, None, Some(&mut opts)).ok()?;
     for h in 0..patch.num_hunks() {
         let n = patch.num_lines_in_hunk(h).unwrap_or(0);
         for l in 0..n {
@@ -67,18 +232,30 @@ fn added_lines(diff: &Diff<'_>, idx: usize) -> HashSet<usize> {
             }
         }
     }
-    out
+    Some(out)
 }
 
+/// `--staged` and `--since`: the new side of each changed file.
 struct Walker<'r> {
-    repo: &'r Repository,
+    objects: &'r Objects,
+    z: Inflater,
     scanner: &'r Scanner,
     stats: Stats,
+    git: GitStats,
     /// Findings per scanned blob, so each distinct blob is read once.
     cache: HashMap<Oid, Vec<Finding>>,
 }
 
 impl Walker<'_> {
+    fn blob(&mut self, id: Oid) -> Result<pack::Data, pack::Error> {
+        self.objects.read(
+            id.as_bytes(),
+            Kind::Blob,
+            self.scanner.max_file_size(),
+            &mut self.z,
+        )
+    }
+
     /// Findings of the new side of every added or modified file in `diff`.
     /// With `added_only`, only findings on added lines are kept.
     fn scan_diff(
@@ -88,7 +265,7 @@ impl Walker<'_> {
         added_only: bool,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
-        for (idx, delta) in diff.deltas().enumerate() {
+        for delta in diff.deltas() {
             if !matches!(
                 delta.status(),
                 Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
@@ -102,16 +279,36 @@ impl Walker<'_> {
                 .unwrap_or_default();
             match file.mode() {
                 FileMode::Commit => {
-                    self.stats.skip_reason("submodule", path);
+                    self.stats.skip(Skip::Submodule, path);
                     continue;
                 }
                 FileMode::Link => {
-                    self.stats.skip_reason("symlink", path);
+                    self.stats.skip(Skip::Symlink, path);
                     continue;
                 }
                 _ => {}
             }
             let id = file.id();
+            self.git.blobs += 1;
+            let content = match self.blob(id) {
+                Ok(c) => Some(c),
+                Err(pack::Error::TooLarge(_)) => {
+                    self.stats.skip(Skip::TooLarge, path);
+                    continue;
+                }
+                Err(e) => {
+                    self.git.unreadable.push(Unreadable {
+                        kind: "blob",
+                        id: id.to_string(),
+                        path: path.clone(),
+                        commit: commit.map(|c| c.to_string()),
+                        reason: reason(self.objects, e),
+                    });
+                    self.stats.skip(Skip::Unreadable, path);
+                    continue;
+                }
+            };
+            let Some(content) = content else { continue };
             let found = match self.cache.get(&id) {
                 // The same content at another path (a copy or a rename):
                 // the findings, re-labelled with this path.
@@ -128,18 +325,11 @@ impl Walker<'_> {
                 }
                 Some(f) => f.clone(),
                 None => {
-                    let found = match self.repo.find_blob(id) {
-                        Ok(blob) if blob.content().starts_with(LFS_POINTER) => {
-                            self.stats.skip_reason("lfs_pointer", path.clone());
-                            Vec::new()
-                        }
-                        Ok(blob) => self
-                            .scanner
-                            .scan_bytes(&path, blob.content(), &mut self.stats),
-                        Err(_) => {
-                            self.stats.skip_reason("unreadable", path.clone());
-                            Vec::new()
-                        }
+                    let found = if content.starts_with(LFS_POINTER) {
+                        self.stats.skip(Skip::LfsPointer, path.clone());
+                        Vec::new()
+                    } else {
+                        self.scanner.scan_bytes(&path, &content, &mut self.stats)
                     };
                     self.cache.insert(id, found.clone());
                     found
@@ -149,7 +339,14 @@ impl Walker<'_> {
                 continue;
             }
             let lines = if added_only {
-                Some(added_lines(diff, idx))
+                let old_id = delta.old_file().id();
+                // The old side unreadable (or absent): every line is new.
+                let old = if old_id.is_zero() {
+                    None
+                } else {
+                    self.blob(old_id).ok()
+                };
+                added_lines(old.as_deref().map(|v| v.as_slice()), &content)
             } else {
                 None
             };
@@ -180,8 +377,28 @@ fn with_renames(mut diff: Diff<'_>) -> Diff<'_> {
     diff
 }
 
+/// The repository's object store, read by keyledger's reader.
+fn objects_of(repo: &Repository, count_deltas: bool) -> Objects {
+    Objects::open(&repo.commondir().join("objects"), PACK_CACHE, count_deltas)
+}
+
+fn finish(mut stats: Stats, mut git: GitStats, opts: &GitOptions) -> Stats {
+    git.allow_incomplete = opts.allow_incomplete;
+    git.unreadable.sort();
+    git.unreadable.dedup();
+    for v in stats.skipped.values_mut() {
+        v.sort();
+    }
+    stats.git = Some(git);
+    stats
+}
+
 /// Staged changes: the index against HEAD, added lines only.
-pub fn staged(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
+pub fn staged(
+    root: &Path,
+    scanner: &Scanner,
+    opts: &GitOptions,
+) -> Result<(Vec<Finding>, Stats), Fatal> {
     let repo = open(root)?;
     let index = repo
         .index()
@@ -191,18 +408,26 @@ pub fn staged(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), F
         .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut diff_opts()))
         .map_err(|e| git_err("cannot diff the index", e))?;
     let diff = with_renames(diff);
+    let objects = objects_of(&repo, false);
     let mut w = Walker {
-        repo: &repo,
+        objects: &objects,
+        z: Inflater::default(),
         scanner,
         stats: Stats::default(),
+        git: GitStats::default(),
         cache: HashMap::new(),
     };
     let found = w.scan_diff(&diff, None, true);
-    Ok((found, w.stats))
+    Ok((found, finish(w.stats, w.git, opts)))
 }
 
 /// Lines added by the commits in `rev..HEAD`, each finding with its commit.
-pub fn since(root: &Path, rev: &str, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
+pub fn since(
+    root: &Path,
+    rev: &str,
+    scanner: &Scanner,
+    opts: &GitOptions,
+) -> Result<(Vec<Finding>, Stats), Fatal> {
     let repo = open(root)?;
     let base = repo.revparse_single(rev).map_err(|e| {
         let mut d = Diag::plain("git", format!("revision `{rev}` not found: {}", e.message()));
@@ -221,36 +446,80 @@ pub fn since(root: &Path, rev: &str, scanner: &Scanner) -> Result<(Vec<Finding>,
         .map_err(|e| git_err("revwalk", e))?;
     walk.push_head().map_err(|e| git_err("HEAD", e))?;
     walk.hide(base.id()).map_err(|e| git_err("revwalk", e))?;
+    let objects = objects_of(&repo, false);
     let mut w = Walker {
-        repo: &repo,
+        objects: &objects,
+        z: Inflater::default(),
         scanner,
         stats: Stats::default(),
+        git: GitStats::default(),
         cache: HashMap::new(),
     };
     let mut out = Vec::new();
     for oid in walk {
-        let oid = oid.map_err(|e| git_err("revwalk", e))?;
-        let commit = repo.find_commit(oid).map_err(|e| git_err("commit", e))?;
+        let oid = oid.map_err(|e| git_err("cannot walk the commits of the range", e))?;
+        w.git.commits += 1;
+        let unreadable = |what: &'static str, id: Oid, e: git2::Error| Unreadable {
+            kind: what,
+            id: id.to_string(),
+            path: String::new(),
+            commit: Some(oid.to_string()),
+            reason: e.message().to_string(),
+        };
+        let commit = match repo.find_commit(oid) {
+            Ok(c) => c,
+            Err(e) => {
+                w.git.unreadable.push(unreadable("commit", oid, e));
+                continue;
+            }
+        };
         // A merge's changes arrive with the merged commits, which are in
         // the range themselves.
         if commit.parent_count() > 1 {
             continue;
         }
-        let tree = commit.tree().map_err(|e| git_err("tree", e))?;
-        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
-        let diff = repo
-            .diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut diff_opts()))
-            .map_err(|e| git_err("diff", e))?;
+        let tree = match commit.tree() {
+            Ok(t) => t,
+            Err(e) => {
+                w.git
+                    .unreadable
+                    .push(unreadable("tree", commit.tree_id(), e));
+                continue;
+            }
+        };
+        let parent = match commit.parent(0) {
+            Ok(p) => match p.tree() {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    w.git.unreadable.push(unreadable("tree", p.tree_id(), e));
+                    continue;
+                }
+            },
+            Err(_) if commit.parent_count() == 0 => None,
+            Err(e) => {
+                let id = commit.parent_id(0).unwrap_or(oid);
+                w.git.unreadable.push(unreadable("commit", id, e));
+                continue;
+            }
+        };
+        let diff =
+            match repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut diff_opts())) {
+                Ok(d) => d,
+                Err(e) => {
+                    w.git.unreadable.push(unreadable("tree", tree.id(), e));
+                    continue;
+                }
+            };
         let diff = with_renames(diff);
         out.extend(w.scan_diff(&diff, Some(oid), true));
     }
-    Ok((out, w.stats))
+    Ok((out, finish(w.stats, w.git, opts)))
 }
 
-/// libgit2 inflates every blob into a fresh `malloc` buffer. glibc hands
-/// large ones back to the kernel on `free` (mmap threshold, heap trimming),
-/// so the next blob faults its pages in again: a fifth of a history scan
-/// went to zeroing pages. Keeping freed memory in the process avoids that.
+/// libgit2 and the scanner allocate a buffer per blob. glibc hands large
+/// ones back to the kernel on `free` (mmap threshold, heap trimming), so
+/// the next blob faults its pages in again. Keeping freed memory in the
+/// process avoids that.
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only tunes glibc's allocator; it is called before the
@@ -268,11 +537,14 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// A blob to scan: where and when it first appeared, and the blob that
 /// was at the same path before it (its previous version), if any.
-struct FirstSeen {
-    blob: Oid,
-    path: String,
-    commit: Oid,
-    base: Option<Oid>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstSeen {
+    /// Its place in the walk: findings are attributed to the lowest.
+    pub index: u64,
+    pub blob: Oid,
+    pub path: String,
+    pub commit: Oid,
+    pub base: Option<Oid>,
 }
 
 /// Blobs smaller than this are scanned whole: comparing their lines with
@@ -281,146 +553,203 @@ const INCREMENTAL_MIN: usize = 2048;
 /// Lines of context scanned around each line that is new in a blob.
 const CONTEXT_LINES: usize = 3;
 
-/// The lines of a blob: where each ends (after its newline) and a keyed
-/// hash of each, in order.
-struct Lines {
-    ends: Vec<usize>,
-    hashes: Vec<u64>,
+/// Where line `i`'s successor starts: after the newline at or after `i`,
+/// or the end.
+fn line_end(text: &[u8], i: usize) -> usize {
+    memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |n| i + n + 1)
 }
 
-fn lines_of(bytes: &[u8], keys: &foldhash::quality::RandomState) -> Lines {
+/// Where the line that holds byte `i` starts.
+fn line_start(text: &[u8], i: usize) -> usize {
+    memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1)
+}
+
+/// What is left to scan in `new` whose previous version was `base`: every
+/// line that is not a line of `base`, with [`CONTEXT_LINES`] around it.
+/// Every line that is in `base` was scanned with that version (or, by the
+/// same rule, with an older one), and its findings were reported at the
+/// commit that introduced it. The common head and tail are trimmed first
+/// (by comparing bytes, as a diff does), so a small edit costs a look at
+/// a few lines; the rest is compared by keyed line hash. `None` when most
+/// of the blob is new: it is scanned whole.
+fn changed_regions(
+    new: &[u8],
+    base: &[u8],
+    keys: &foldhash::quality::RandomState,
+) -> Option<Vec<Range<usize>>> {
     use std::hash::BuildHasher;
-    let cap = bytes.len() / 32;
-    let (mut ends, mut hashes) = (Vec::with_capacity(cap), Vec::with_capacity(cap));
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', bytes) {
-        ends.push(nl + 1);
-        hashes.push(keys.hash_one(&bytes[start..nl]));
-        start = nl + 1;
+    // The common head: whole lines (newline included) equal in both.
+    let p = new.iter().zip(base).take_while(|(a, b)| a == b).count();
+    if p == new.len() && p == base.len() {
+        return (!new.is_empty()).then(Vec::new);
     }
-    if start < bytes.len() {
-        ends.push(bytes.len());
-        hashes.push(keys.hash_one(&bytes[start..]));
+    let (nv, bv) = (
+        !new.is_empty() && !new.ends_with(b"\n"),
+        !base.is_empty() && !base.ends_with(b"\n"),
+    );
+    // A last line without its newline equals the same line with one.
+    if p == new.len() && nv && base.get(p) == Some(&b'\n') {
+        return Some(Vec::new());
     }
-    Lines { ends, hashes }
-}
-
-/// What is left to scan in a blob whose previous version had the line
-/// hashes `base`: every line that is not in `base`, with
-/// [`CONTEXT_LINES`] around it. Every line that is in `base` was scanned
-/// with that version (or, by the same rule, with an older one), and its
-/// findings were reported at the commit that introduced it. The common
-/// head and tail are trimmed first, as a diff does, so a small edit costs
-/// a look at a few lines. `None` when most of the blob is new: it is
-/// scanned whole.
-fn changed_regions(lines: &Lines, base: &[u64], len: usize) -> Option<Vec<Range<usize>>> {
-    let new = &lines.hashes;
-    let head = new.iter().zip(base).take_while(|(a, b)| a == b).count();
-    let max_tail = new.len().min(base.len()) - head;
-    let tail = new
-        .iter()
-        .rev()
-        .zip(base.iter().rev())
-        .take(max_tail)
+    let (head, base_head, bv) = if p == base.len() && bv && new.get(p) == Some(&b'\n') {
+        (p + 1, p, false)
+    } else {
+        let h = line_start(new, p);
+        (h, h, bv)
+    };
+    // The common tail, after the head, from a line start that is one in
+    // both (so the lines line up). A last line without its newline
+    // compares as if it had one, as lines do.
+    let (new_rest, base_rest) = (&new[head..], &base[base_head..]);
+    fn rev(t: &[u8], virt: bool) -> impl Iterator<Item = u8> + '_ {
+        virt.then_some(b'\n')
+            .into_iter()
+            .chain(t.iter().rev().copied())
+    }
+    let s = rev(new_rest, nv)
+        .zip(rev(base_rest, bv))
         .take_while(|(a, b)| a == b)
         .count();
-    let mut old: Vec<u64> = base[head..base.len() - tail].to_vec();
+    let (nl, bl) = (new.len() + usize::from(nv), base.len() + usize::from(bv));
+    let (from, base_from) = (nl - s, bl - s);
+    let starts_line = |t: &[u8], i: usize| i == 0 || t[i - 1] == b'\n';
+    let new_tail = if s == 0 {
+        new.len()
+    } else if starts_line(new, from) && starts_line(base, base_from) {
+        from
+    } else {
+        // After the first newline inside the common tail.
+        match memchr::memchr(b'\n', &new[from.min(new.len())..]) {
+            Some(i) => from + i + 1,
+            None => new.len(),
+        }
+    };
+    let base_tail = if new_tail >= new.len() {
+        base.len()
+    } else {
+        bl - (nl - new_tail)
+    };
+    // The lines of base's middle, as a sorted set of hashes.
+    let mut old: Vec<u64> = Vec::new();
+    let mut i = base_head;
+    while i < base_tail {
+        let e = line_end(base, i).min(base_tail);
+        let line = &base[i..e];
+        old.push(keys.hash_one(line.strip_suffix(b"\n").unwrap_or(line)));
+        i = e;
+    }
     old.sort_unstable();
-    let start_of = |i: usize| if i == 0 { 0 } else { lines.ends[i - 1] };
     let mut out: Vec<Range<usize>> = Vec::new();
-    for (i, h) in new.iter().enumerate().take(new.len() - tail).skip(head) {
-        if old.binary_search(h).is_ok() {
-            continue;
+    let mut i = head;
+    while i < new_tail {
+        let e = line_end(new, i).min(new_tail);
+        let line = &new[i..e];
+        let h = keys.hash_one(line.strip_suffix(b"\n").unwrap_or(line));
+        if old.binary_search(&h).is_err() {
+            // CONTEXT_LINES before and after, within the whole blob.
+            let mut start = i;
+            for _ in 0..CONTEXT_LINES {
+                if start == 0 {
+                    break;
+                }
+                start = line_start(new, start - 1);
+            }
+            let mut end = e;
+            for _ in 0..CONTEXT_LINES {
+                if end >= new.len() {
+                    break;
+                }
+                end = line_end(new, end);
+            }
+            match out.last_mut() {
+                Some(prev) if start <= prev.end => prev.end = prev.end.max(end),
+                _ => out.push(start..end),
+            }
         }
-        let first = i.saturating_sub(CONTEXT_LINES);
-        let last = (i + CONTEXT_LINES).min(new.len() - 1);
-        let r = start_of(first)..lines.ends[last];
-        match out.last_mut() {
-            Some(prev) if r.start <= prev.end => prev.end = prev.end.max(r.end),
-            _ => out.push(r),
-        }
+        i = e;
     }
     let changed: usize = out.iter().map(|r| r.len()).sum();
-    (changed * 4 < len * 3).then_some(out)
-}
-
-/// Object `id`, which must be of `kind`: from the pack reader, else
-/// through libgit2 (a loose object, or one the reader leaves to libgit2).
-fn read_object(
-    packs: &Packs,
-    z: &mut Inflater,
-    odb: &git2::Odb<'_>,
-    id: Oid,
-    kind: pack::Kind,
-) -> Option<pack::Data> {
-    if let Some((k, data)) = packs.read(id.as_bytes(), z) {
-        return (k == kind).then_some(data);
-    }
-    let obj = odb.read(id).ok()?;
-    (pack::Kind::of(obj.kind()) == Some(kind)).then(|| obj.data().into())
+    (changed * 4 < new.len() * 3).then_some(out)
 }
 
 /// At most this much resolved pack data is kept for deltas still to come.
 /// On the benchmark history, 8 MiB already gives one inflate per object:
 /// a base is dropped once its last delta is applied.
 const PACK_CACHE: usize = 32 << 20;
+/// At most this much recently scanned blob content is kept, for the next
+/// version of each file to be compared with (a miss reads it again).
+const BASE_CACHE: usize = 48 << 20;
+/// Blobs travel to the scanning threads in batches of this many.
+const BATCH: usize = 64;
+/// Batches waiting for a scanning thread; when the queue is full, the
+/// walking thread scans a batch itself.
+const QUEUE: usize = 64;
 
-/// The walk over every commit's tree, each tree and blob visited once.
-struct TreeWalk<'f> {
-    packs: &'f Packs,
-    z: Inflater,
-    seen: FastSet<Oid>,
-    /// The last blob seen at each path: the next one there is its new
-    /// version.
-    last_at: FastMap<String, Oid>,
-    stats: Stats,
-    found: &'f mut dyn FnMut(FirstSeen),
+/// A commit of the history graph.
+struct Node {
+    id: Oid,
+    tree: Oid,
+    parents: Vec<u32>,
+    /// Committer time, to order commits that topology leaves unordered.
+    time: i64,
 }
 
-impl TreeWalk<'_> {
-    /// Records the blobs of tree `id` (at `prefix`) never seen before.
-    /// Trees already seen hold only blobs already seen, so each tree and
-    /// blob is read once across the whole history. Tree objects are parsed
-    /// here (`mode SP name NUL id`): a `git_tree` per tree costs more than
-    /// reading it.
-    fn tree(&mut self, odb: &git2::Odb<'_>, id: Oid, prefix: &str, commit: Oid) {
-        let Some(data) = read_object(self.packs, &mut self.z, odb, id, pack::Kind::Tree) else {
-            self.stats.skip_reason("unreadable", prefix.to_string());
-            return;
-        };
-        let mut i = 0;
-        while i < data.len() {
-            let entry = parse_entry(&data[i..]);
-            let Some((mode, name, oid, len)) = entry else {
-                self.stats.skip_reason("unreadable", prefix.to_string());
-                return;
-            };
-            i += len;
-            if !self.seen.insert(oid) {
-                continue;
-            }
-            let name = String::from_utf8_lossy(name);
-            let path = if prefix.is_empty() {
-                name.into_owned()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            match mode {
-                0o040000 => self.tree(odb, oid, &path, commit),
-                0o160000 => self.stats.skip_reason("submodule", path),
-                0o120000 => self.stats.skip_reason("symlink", path),
-                _ => {
-                    let base = self.last_at.insert(path.clone(), oid);
-                    (self.found)(FirstSeen {
-                        blob: oid,
-                        path,
-                        commit,
-                        base,
-                    })
-                }
-            }
+/// `tree`, `parent`s and committer time of a raw commit object.
+fn parse_commit(data: &[u8]) -> Option<(Oid, Vec<Oid>, i64)> {
+    let mut tree = None;
+    let mut parents = Vec::new();
+    let mut time = 0i64;
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            // The message follows the headers.
+            break;
+        }
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = Some(oid_hex(hex)?);
+        } else if let Some(hex) = line.strip_prefix(b"parent ") {
+            parents.push(oid_hex(hex)?);
+        } else if let Some(who) = line.strip_prefix(b"committer ") {
+            // `Name <email> 1700000000 +0000`
+            let mut it = who.rsplit(|&b| b == b' ');
+            let _tz = it.next();
+            time = it
+                .next()
+                .and_then(|t| std::str::from_utf8(t).ok())
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
         }
     }
+    Some((tree?, parents, time))
+}
+
+/// The object a raw tag object points at, and that object's kind.
+fn parse_tag(data: &[u8]) -> Option<(Oid, Option<Kind>)> {
+    let mut object = None;
+    let mut kind = None;
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(hex) = line.strip_prefix(b"object ") {
+            object = Some(oid_hex(hex)?);
+        } else if let Some(k) = line.strip_prefix(b"type ") {
+            kind = match k {
+                b"commit" => Some(Kind::Commit),
+                b"tree" => Some(Kind::Tree),
+                b"blob" => Some(Kind::Blob),
+                b"tag" => Some(Kind::Tag),
+                _ => None,
+            };
+        }
+    }
+    Some((object?, kind))
+}
+
+fn oid_hex(hex: &[u8]) -> Option<Oid> {
+    if hex.len() != 40 {
+        return None;
+    }
+    Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
 }
 
 /// One entry of a raw tree object: its mode, name, id and length.
@@ -439,100 +768,550 @@ fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Oid, usize)> {
     Some((mode, &data[sp + 1..nul], id, nul + 1 + ID))
 }
 
+/// The refs' tips: every commit a ref (or HEAD) points at, tags peeled.
+/// Refs that cannot be read are reported; refs to trees or blobs are
+/// skipped by name.
+fn tips(
+    repo: &Repository,
+    objects: &Objects,
+    z: &mut Inflater,
+    git: &mut GitStats,
+    stats: &mut Stats,
+) -> Vec<Oid> {
+    let mut named: Vec<(String, Oid)> = Vec::new();
+    match repo.references() {
+        Ok(refs) => {
+            for r in refs {
+                match r {
+                    Ok(r) => {
+                        let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+                        let target = r.target().or_else(|| r.resolve().ok()?.target());
+                        match target {
+                            Some(t) => named.push((name, t)),
+                            // A symbolic ref to a branch not born yet.
+                            None => continue,
+                        }
+                    }
+                    Err(e) => git.unreadable.push(Unreadable {
+                        kind: "ref",
+                        id: String::new(),
+                        path: String::new(),
+                        commit: None,
+                        reason: e.message().to_string(),
+                    }),
+                }
+            }
+        }
+        Err(e) => git.unreadable.push(Unreadable {
+            kind: "ref",
+            id: String::new(),
+            path: String::new(),
+            commit: None,
+            reason: e.message().to_string(),
+        }),
+    }
+    if let Ok(head) = repo.find_reference("HEAD")
+        && let Some(t) = head.target().or_else(|| head.resolve().ok()?.target())
+    {
+        named.push(("HEAD".into(), t));
+    }
+    named.sort();
+    let mut out = Vec::new();
+    let mut peeled: FastMap<Oid, Option<Oid>> = FastMap::default();
+    for (name, target) in named {
+        if let Some(c) = peeled.get(&target) {
+            out.extend(*c);
+            continue;
+        }
+        let mut id = target;
+        let mut commit = None;
+        for _ in 0..16 {
+            match objects.read(id.as_bytes(), Kind::Commit, COMMIT_LIMIT, z) {
+                Ok(_) => {
+                    commit = Some(id);
+                    break;
+                }
+                Err(pack::Error::WrongKind(Kind::Tag)) => {
+                    match objects
+                        .read(id.as_bytes(), Kind::Tag, COMMIT_LIMIT, z)
+                        .ok()
+                        .and_then(|d| parse_tag(&d))
+                    {
+                        Some((next, _)) => id = next,
+                        None => {
+                            git.unreadable.push(Unreadable {
+                                kind: "tag",
+                                id: id.to_string(),
+                                path: name.clone(),
+                                commit: None,
+                                reason: "corrupt".into(),
+                            });
+                            break;
+                        }
+                    }
+                }
+                Err(pack::Error::WrongKind(_)) => {
+                    stats.skip(Skip::NotACommit, name.clone());
+                    break;
+                }
+                Err(e) => {
+                    git.unreadable.push(Unreadable {
+                        kind: "commit",
+                        id: id.to_string(),
+                        path: name.clone(),
+                        commit: None,
+                        reason: reason(objects, e),
+                    });
+                    break;
+                }
+            }
+        }
+        peeled.insert(target, commit);
+        out.extend(commit);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The commits shallow clones cut the parents of (`.git/shallow`).
+fn shallow_cuts(repo: &Repository) -> FastSet<Oid> {
+    use std::io::Read;
+    let mut text = String::new();
+    if let Ok(f) = std::fs::File::open(repo.commondir().join("shallow")) {
+        let _ = f.take(64 << 20).read_to_string(&mut text);
+    }
+    text.lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
+/// Every commit reachable from `tips` (stopping at those `known` says an
+/// earlier run walked), parents first: Kahn's algorithm, the oldest
+/// committer time (then id) first among commits ready together, so the
+/// order is the same on every run.
+fn commit_graph(
+    tips: &[Oid],
+    objects: &Objects,
+    z: &mut Inflater,
+    known: &dyn Fn(&Oid) -> bool,
+    shallow: &FastSet<Oid>,
+    git: &mut GitStats,
+) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut index: FastMap<Oid, u32> = FastMap::default();
+    // Parents by id, resolved to indices once every node is read.
+    let mut parent_ids: Vec<Vec<Oid>> = Vec::new();
+    let mut stack: Vec<(Oid, Option<Oid>)> = tips.iter().map(|t| (*t, None)).collect();
+    let mut failed: FastSet<Oid> = FastSet::default();
+    while let Some((id, child)) = stack.pop() {
+        if index.contains_key(&id) || failed.contains(&id) || known(&id) {
+            continue;
+        }
+        let parsed = objects
+            .read(id.as_bytes(), Kind::Commit, COMMIT_LIMIT, z)
+            .and_then(|d| parse_commit(&d).ok_or(pack::Error::Corrupt));
+        let (tree, parents, time) = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                failed.insert(id);
+                git.unreadable.push(Unreadable {
+                    kind: "commit",
+                    id: id.to_string(),
+                    path: String::new(),
+                    commit: child.map(|c| c.to_string()),
+                    reason: reason(objects, e),
+                });
+                continue;
+            }
+        };
+        let parents = if shallow.contains(&id) {
+            if !parents.is_empty() {
+                git.unreadable.push(Unreadable {
+                    kind: "commit",
+                    id: id.to_string(),
+                    path: String::new(),
+                    commit: None,
+                    reason: format!(
+                        "shallow clone: its {} parent(s) and their history were not fetched",
+                        parents.len()
+                    ),
+                });
+            }
+            Vec::new()
+        } else {
+            parents
+        };
+        index.insert(id, nodes.len() as u32);
+        for p in parents.iter().rev() {
+            stack.push((*p, Some(id)));
+        }
+        nodes.push(Node {
+            id,
+            tree,
+            parents: Vec::new(),
+            time,
+        });
+        parent_ids.push(parents);
+    }
+    for (n, ps) in nodes.iter_mut().zip(parent_ids) {
+        n.parents = ps.iter().filter_map(|p| index.get(p).copied()).collect();
+    }
+    // Kahn: a commit is ready once all its parents are placed.
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
+    let mut waiting: Vec<usize> = vec![0; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        let mut ps = n.parents.clone();
+        ps.sort_unstable();
+        ps.dedup();
+        waiting[i] = ps.len();
+        for p in ps {
+            children[p as usize].push(i as u32);
+        }
+    }
+    let mut ready: BinaryHeap<std::cmp::Reverse<(i64, Oid, u32)>> = nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| waiting[*i] == 0)
+        .map(|(i, n)| std::cmp::Reverse((n.time, n.id, i as u32)))
+        .collect();
+    let mut order: Vec<u32> = Vec::with_capacity(nodes.len());
+    while let Some(std::cmp::Reverse((_, _, i))) = ready.pop() {
+        order.push(i);
+        for &c in &children[i as usize] {
+            waiting[c as usize] -= 1;
+            if waiting[c as usize] == 0 {
+                let n = &nodes[c as usize];
+                ready.push(std::cmp::Reverse((n.time, n.id, c)));
+            }
+        }
+    }
+    // Parents first; every node is placed (the graph read from objects
+    // has no cycles: a commit's id is the hash of its parents' ids).
+    let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i as usize).and_then(Option::take))
+        .collect()
+}
+
+/// The walk over every commit's tree, each tree and blob visited once.
+struct TreeWalk<'f> {
+    objects: &'f Objects,
+    z: Inflater,
+    seen: FastSet<Oid>,
+    /// Trees and blobs an earlier run saw (the history cache).
+    known: &'f dyn Fn(&Oid) -> bool,
+    /// The last blob seen at each path: the next one there is its new
+    /// version.
+    last_at: FastMap<String, Oid>,
+    stats: Stats,
+    git: GitStats,
+    next_index: u64,
+    /// Blobs found, not yet handed out.
+    found: Vec<FirstSeen>,
+}
+
+impl TreeWalk<'_> {
+    /// Whether `id` is new to this walk (and to the cache's).
+    fn first_time(&mut self, id: Oid) -> bool {
+        !(self.known)(&id) && self.seen.insert(id)
+    }
+
+    /// Records the blobs of tree `id` (at `prefix`) never seen before.
+    /// Trees already seen hold only blobs already seen, so each tree and
+    /// blob is read once across the whole history. Tree objects are parsed
+    /// here (`mode SP name NUL id`).
+    fn tree(&mut self, id: Oid, prefix: &str, commit: Oid) {
+        self.git.trees += 1;
+        let data = match self
+            .objects
+            .read(id.as_bytes(), Kind::Tree, TREE_LIMIT, &mut self.z)
+        {
+            Ok(d) => d,
+            Err(e) => {
+                self.unreadable_tree(id, prefix, commit, reason(self.objects, e));
+                return;
+            }
+        };
+        let mut i = 0;
+        while i < data.len() {
+            let Some((mode, name, oid, len)) = parse_entry(&data[i..]) else {
+                self.unreadable_tree(id, prefix, commit, "corrupt entry".into());
+                return;
+            };
+            i += len;
+            if !self.first_time(oid) {
+                continue;
+            }
+            let name = String::from_utf8_lossy(name);
+            let path = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            match mode {
+                0o040000 => self.tree(oid, &path, commit),
+                0o160000 => self.stats.skip(Skip::Submodule, path),
+                0o120000 => self.stats.skip(Skip::Symlink, path),
+                _ => {
+                    self.git.blobs += 1;
+                    let base = self.last_at.insert(path.clone(), oid);
+                    let index = self.next_index;
+                    self.next_index += 1;
+                    self.found.push(FirstSeen {
+                        index,
+                        blob: oid,
+                        path,
+                        commit,
+                        base,
+                    })
+                }
+            }
+        }
+    }
+
+    fn unreadable_tree(&mut self, id: Oid, prefix: &str, commit: Oid, why: String) {
+        let path = if prefix.is_empty() {
+            "(root)".to_string()
+        } else {
+            format!("{prefix}/")
+        };
+        self.git.unreadable.push(Unreadable {
+            kind: "tree",
+            id: id.to_string(),
+            path: path.clone(),
+            commit: Some(commit.to_string()),
+            reason: why,
+        });
+        self.stats.skip(Skip::Unreadable, path);
+    }
+}
+
+/// Recently scanned blob content, by id, within a byte budget: the next
+/// version of a file is compared with it.
+#[derive(Default)]
+struct Recent {
+    kept: FastMap<Oid, pack::Data>,
+    order: std::collections::VecDeque<Oid>,
+    bytes: usize,
+}
+
+impl Recent {
+    fn put(&mut self, id: Oid, data: &pack::Data) {
+        if data.len() > BASE_CACHE / 8 || self.kept.contains_key(&id) {
+            return;
+        }
+        self.bytes += data.len();
+        self.kept.insert(id, data.clone());
+        self.order.push_back(id);
+        while self.bytes > BASE_CACHE {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(d) = self.kept.remove(&old) {
+                self.bytes -= d.len();
+            }
+        }
+    }
+}
+
+/// The outcome of one blob, for the history cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Scanned (or skipped) with no finding.
+    Clean,
+    /// Scanned with findings: rescanned on every run.
+    Findings,
+    /// Not read: retried on every run.
+    Unreadable,
+}
+
+/// Findings of the history, one per rule and value: the one with the
+/// lowest walk index (then position) wins, as the blobs are scanned.
+type Reported = FastMap<(String, String), (u64, usize, Finding)>;
+
 /// The blob scanners' shared state.
 struct BlobWork<'s> {
     scanner: &'s Scanner,
-    packs: &'s Packs,
-    rx: std::sync::Mutex<std::sync::mpsc::Receiver<Vec<(usize, FirstSeen)>>>,
-    /// The lines of scanned blobs, until their next version at the same
-    /// path takes them (see `changed_regions`).
-    versions: std::sync::Mutex<FastMap<Oid, Vec<u64>>>,
+    objects: &'s Objects,
+    rx: Mutex<std::sync::mpsc::Receiver<Vec<FirstSeen>>>,
+    recent: Mutex<Recent>,
     keys: foldhash::quality::RandomState,
+    reported: Mutex<Reported>,
+    /// Blobs with findings, and blobs that could not be read, with what
+    /// each added to the counts (for the cache).
+    outcomes: Mutex<Vec<(FirstSeen, Outcome, Counted)>>,
+}
+
+/// One scanning thread's own state.
+#[derive(Default)]
+struct Local {
+    z: Inflater,
+    stats: Stats,
+    unreadable: Vec<Unreadable>,
 }
 
 impl BlobWork<'_> {
-    /// Scans batches of blobs until the channel closes: the findings, each
-    /// with the index of its blob in walk order.
-    fn run(&self, repo: &Repository) -> (Vec<(usize, Finding)>, Stats) {
-        let mut stats = Stats::default();
-        let mut found_all = Vec::new();
-        let Ok(odb) = repo.odb() else {
-            return (found_all, stats);
-        };
-        let mut z = Inflater::default();
+    /// Scans batches until the channel closes.
+    fn run(&self) -> Local {
+        let mut local = Local::default();
         loop {
             let next = match self.rx.lock() {
                 Ok(r) => r.recv(),
                 Err(_) => break,
             };
             let Ok(batch) = next else { break };
-            for (i, b) in batch {
-                let Some(blob) = read_object(self.packs, &mut z, &odb, b.blob, pack::Kind::Blob)
-                else {
-                    stats.skip_reason("unreadable", b.path);
-                    continue;
-                };
-                let content = &blob[..];
-                if content.starts_with(LFS_POINTER) {
-                    stats.skip_reason("lfs_pointer", b.path);
-                    continue;
-                }
-                let lines =
-                    (content.len() >= INCREMENTAL_MIN).then(|| lines_of(content, &self.keys));
-                let regions = match (&lines, b.base) {
-                    (Some(lines), Some(base)) => self
-                        .versions
-                        .lock()
-                        .ok()
-                        .and_then(|mut v| v.remove(&base))
-                        .and_then(|base| changed_regions(lines, &base, content.len())),
-                    _ => None,
-                };
-                let Some(found) =
-                    self.scanner
-                        .scan_bytes_in(&b.path, content, regions.as_deref(), &mut stats)
-                else {
-                    continue;
-                };
-                for mut f in found {
-                    f.commit = Some(b.commit.to_string());
-                    found_all.push((i, f));
-                }
-                // Every line of this blob is covered now: the next version
-                // at its path scans only what is new.
-                if let Some(mut lines) = lines {
-                    lines.hashes.shrink_to_fit();
-                    if let Ok(mut v) = self.versions.lock() {
-                        v.insert(b.blob, lines.hashes);
+            for b in batch {
+                self.blob(b, &mut local);
+            }
+        }
+        local
+    }
+
+    /// The content of `base` if it was scanned as text (so its lines are
+    /// covered): from the recent blobs, else read again.
+    fn base_content(&self, base: Oid, z: &mut Inflater) -> Option<pack::Data> {
+        if let Some(d) = self.recent.lock().ok()?.kept.get(&base) {
+            return Some(d.clone());
+        }
+        let d = self
+            .objects
+            .read(base.as_bytes(), Kind::Blob, self.scanner.max_file_size(), z)
+            .ok()?;
+        (!crate::scan::is_binary(&d) && !d.starts_with(LFS_POINTER)).then_some(d)
+    }
+
+    fn blob(&self, b: FirstSeen, local: &mut Local) {
+        let before = (local.stats.files, local.stats.bytes, local.stats.lossy_utf8);
+        let o = self.scan_blob(&b, local);
+        if o == Outcome::Clean {
+            return;
+        }
+        let counted = Counted {
+            files: (local.stats.files - before.0) as u64,
+            bytes: local.stats.bytes - before.1,
+            lossy: (local.stats.lossy_utf8 - before.2) as u64,
+            skip: (o == Outcome::Unreadable).then(|| (Skip::Unreadable.as_str(), b.path.clone())),
+        };
+        if let Ok(mut v) = self.outcomes.lock() {
+            v.push((b, o, counted));
+        }
+    }
+
+    fn scan_blob(&self, b: &FirstSeen, local: &mut Local) -> Outcome {
+        if self.scanner.allow_listed(&b.path) {
+            local.stats.skip(Skip::AllowListed, b.path.clone());
+            return Outcome::Clean;
+        }
+        let content = match self.objects.read(
+            b.blob.as_bytes(),
+            Kind::Blob,
+            self.scanner.max_file_size(),
+            &mut local.z,
+        ) {
+            Ok(c) => c,
+            Err(pack::Error::TooLarge(_)) => {
+                local.stats.skip(Skip::TooLarge, b.path.clone());
+                return Outcome::Clean;
+            }
+            Err(e) => {
+                local.unreadable.push(Unreadable {
+                    kind: "blob",
+                    id: b.blob.to_string(),
+                    path: b.path.clone(),
+                    commit: Some(b.commit.to_string()),
+                    reason: reason(self.objects, e),
+                });
+                local.stats.skip(Skip::Unreadable, b.path.clone());
+                return Outcome::Unreadable;
+            }
+        };
+        if content.starts_with(LFS_POINTER) {
+            local.stats.skip(Skip::LfsPointer, b.path.clone());
+            return Outcome::Clean;
+        }
+        let incremental = content.len() >= INCREMENTAL_MIN;
+        let regions = match b.base {
+            Some(base) if incremental && !crate::scan::is_binary(&content) => self
+                .base_content(base, &mut local.z)
+                .and_then(|old| changed_regions(&content, &old, &self.keys)),
+            _ => None,
+        };
+        let found =
+            self.scanner
+                .scan_bytes_in(&b.path, &content, regions.as_deref(), &mut local.stats);
+        // Not scanned (binary, too large, allow-listed): counted.
+        let Some(found) = found else {
+            return Outcome::Clean;
+        };
+        if incremental && let Ok(mut r) = self.recent.lock() {
+            r.put(b.blob, &content);
+        }
+        if found.is_empty() {
+            return Outcome::Clean;
+        }
+        if let Ok(mut rep) = self.reported.lock() {
+            for mut f in found {
+                f.commit = Some(b.commit.to_string());
+                let rank = (b.index, f.span.start);
+                let k = (f.rule.clone(), f.key.clone());
+                match rep.get(&k) {
+                    Some((i, s, _)) if (*i, *s) <= rank => {}
+                    _ => {
+                        rep.insert(k, (rank.0, rank.1, f));
                     }
                 }
             }
         }
-        (found_all, stats)
+        Outcome::Findings
     }
 }
 
 /// Every blob reachable from any ref, each scanned once (in parallel);
 /// each finding reported once per rule and value, at the oldest commit
 /// (topological order) that introduced it, with its path there.
-pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), Fatal> {
-    // Objects come from the repository itself; re-hashing every object on
-    // read (libgit2's default) doubles the cost for nothing.
-    git2::opts::strict_hash_verification(false);
-    // Each tree and blob is read once: an object cache only costs memory.
-    git2::opts::enable_caching(false);
+pub fn history(
+    root: &Path,
+    scanner: &Scanner,
+    opts: &GitOptions,
+) -> Result<(Vec<Finding>, Stats), Fatal> {
     keep_freed_memory();
     let repo = open(root)?;
-    let mut walk = repo.revwalk().map_err(|e| git_err("revwalk", e))?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
-        .map_err(|e| git_err("revwalk", e))?;
-    walk.push_glob("refs/*").map_err(|e| git_err("refs", e))?;
-    if repo.head().is_ok() {
-        let _ = walk.push_head();
-    }
-    let oids: Vec<Oid> = walk.filter_map(Result::ok).collect();
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .clamp(1, 64);
+    let mut git = GitStats {
+        threads,
+        ..GitStats::default()
+    };
+    let mut stats = Stats::default();
+    // The cache of an earlier run, if any and if it was made by this
+    // build with this configuration.
+    let mut cache = if opts.no_cache {
+        None
+    } else {
+        Some(HistoryCache::load(&repo.commondir(), scanner.identity()))
+    };
+    let warm = cache
+        .as_ref()
+        .is_some_and(|c| c.state == history_cache::State::Warm);
+    git.cache = match &cache {
+        None => String::new(),
+        Some(c) => c.state.as_str().to_string(),
+    };
+    // A warm run reads few objects: counting every delta in the packs
+    // would cost more than it saves.
+    let objects = objects_of(&repo, !warm);
+    let mut z = Inflater::default();
+    let tips = tips(&repo, &objects, &mut z, &mut git, &mut stats);
+    let shallow = shallow_cuts(&repo);
+    let known_commit = |id: &Oid| cache.as_ref().is_some_and(|c| c.walked(id));
+    let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
+    git.commits = commits.len();
     let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(oids.len() as u64);
+        let b = indicatif::ProgressBar::new(commits.len() as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{spinner} scanning history {pos}/{len} commits {wide_bar} {eta}",
@@ -543,110 +1322,216 @@ pub fn history(root: &Path, scanner: &Scanner) -> Result<(Vec<Finding>, Stats), 
     } else {
         None
     };
-    let mut stats = Stats::default();
-    // The tree walk (this thread) feeds the blob scanners (one thread per
-    // other core) as it goes, then scans too; each thread has its own
-    // repository handle (libgit2 handles are not shared across threads).
-    // The walk is the critical path: a scanner per core would slow it down.
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(16);
-    let git_dir = repo.path().to_path_buf();
-    // Blobs travel in batches: a message per blob costs a wake-up per blob.
-    // The queue is deep (4,096 batches) so the walk never waits for the
-    // scanners: it is the critical path.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, FirstSeen)>>(4096);
-    let packs = Packs::open(&repo.commondir().join("objects"), PACK_CACHE);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FirstSeen>>(QUEUE);
     let work = BlobWork {
         scanner,
-        packs: &packs,
-        rx: std::sync::Mutex::new(rx),
-        versions: Default::default(),
+        objects: &objects,
+        rx: Mutex::new(rx),
+        recent: Mutex::default(),
         keys: foldhash::quality::RandomState::default(),
+        reported: Mutex::default(),
+        outcomes: Mutex::default(),
     };
-    let results: Vec<(Vec<(usize, Finding)>, Stats)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads.max(2))
+    let last_at = cache
+        .as_mut()
+        .map(|c| std::mem::take(&mut c.last_at))
+        .unwrap_or_default();
+    let known_object = |id: &Oid| cache.as_ref().is_some_and(|c| c.seen(id));
+    let first_index = cache.as_ref().map_or(0, |c| c.next_index());
+    // Blobs to scan again: those an earlier run found something in, or
+    // could not read.
+    let again: Vec<FirstSeen> = cache
+        .as_ref()
+        .map(|c| c.again.iter().map(|(b, _)| b.clone()).collect())
+        .unwrap_or_default();
+    let (locals, walk) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads)
             .map(|_| {
-                let git_dir = git_dir.clone();
                 let work = &work;
-                scope.spawn(move || match Repository::open(&git_dir) {
-                    Ok(repo) => work.run(&repo),
-                    Err(_) => (Vec::new(), Stats::default()),
-                })
+                scope.spawn(move || work.run())
             })
             .collect();
-        let mut n = 0usize;
-        const BATCH: usize = 32;
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut send = |fs: FirstSeen| {
-            batch.push((n, fs));
-            n += 1;
-            if batch.len() == BATCH {
-                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+        let mut mine = Local::default();
+        let mut batch: Vec<FirstSeen> = Vec::with_capacity(BATCH);
+        let mut send = |fs: FirstSeen, flush: bool, mine: &mut Local| {
+            batch.push(fs);
+            if batch.len() < BATCH && !flush {
+                return;
+            }
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if threads == 1 {
+                for b in full {
+                    work.blob(b, mine);
+                }
+                return;
+            }
+            // The queue is full: this thread scans the batch itself
+            // rather than wait.
+            if let Err(std::sync::mpsc::TrySendError::Full(full)) = tx.try_send(full) {
+                for b in full {
+                    work.blob(b, mine);
+                }
             }
         };
-        if let Ok(odb) = repo.odb() {
-            let mut walk = TreeWalk {
-                packs: &packs,
-                z: Inflater::default(),
-                seen: FastSet::default(),
-                last_at: FastMap::default(),
-                stats: Stats::default(),
-                found: &mut send,
-            };
-            for oid in &oids {
-                if let Some(b) = &bar {
-                    b.inc(1);
+        for b in again {
+            send(b, false, &mut mine);
+        }
+        let mut walk = TreeWalk {
+            objects: &objects,
+            z: Inflater::default(),
+            seen: FastSet::default(),
+            known: &known_object,
+            last_at,
+            stats: Stats::default(),
+            git: GitStats::default(),
+            next_index: first_index,
+            found: Vec::new(),
+        };
+        for c in &commits {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            if walk.first_time(c.tree) {
+                walk.tree(c.tree, "", c.id);
+            }
+            for fs in std::mem::take(&mut walk.found) {
+                send(fs, false, &mut mine);
+            }
+        }
+        let walked = (
+            std::mem::take(&mut walk.stats),
+            std::mem::take(&mut walk.git),
+            std::mem::take(&mut walk.last_at),
+            walk.next_index,
+            std::mem::take(&mut walk.seen),
+        );
+        drop(walk);
+        // What is left in the batch.
+        if !batch.is_empty() {
+            let rest = std::mem::take(&mut batch);
+            if threads == 1 {
+                for b in rest {
+                    work.blob(b, &mut mine);
                 }
-                let Ok(commit) = repo.find_commit(*oid) else {
-                    continue;
-                };
-                let tree = commit.tree_id();
-                if walk.seen.insert(tree) {
-                    walk.tree(&odb, tree, "", *oid);
+            } else if let Err(std::sync::mpsc::TrySendError::Full(rest)) = tx.try_send(rest) {
+                for b in rest {
+                    work.blob(b, &mut mine);
                 }
             }
-            stats.merge_from(std::mem::take(&mut walk.stats));
-        }
-        if !batch.is_empty() {
-            let _ = tx.send(batch);
         }
         drop(tx);
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
         // The walk is done: this thread scans what is left, too.
-        let mut results = vec![work.run(&repo)];
-        results.extend(handles.into_iter().filter_map(|h| h.join().ok()));
-        results
+        let more = work.run();
+        let mut locals = vec![mine, more];
+        locals.extend(handles.into_iter().filter_map(|h| h.join().ok()));
+        (locals, walked)
     });
-    let mut all: Vec<(usize, Finding)> = Vec::new();
-    for (found, st) in results {
-        all.extend(found);
-        stats.merge_from(st);
+    let (walk_stats, walk_git, last_at, next_index, seen) = walk;
+    stats.merge_from(walk_stats);
+    git.trees += walk_git.trees;
+    git.blobs += walk_git.blobs;
+    git.unreadable.extend(walk_git.unreadable);
+    for l in locals {
+        stats.merge_from(l.stats);
+        git.unreadable.extend(l.unreadable);
     }
-    // Oldest first, then one finding per rule and value: a rename or a
-    // copy of the same secret is not a new leak.
-    all.sort_by_key(|(i, f)| (*i, f.span.start));
-    let mut reported: HashSet<String> = HashSet::new();
-    let out = all
-        .into_iter()
-        .map(|(_, f)| f)
-        .filter(|f| reported.insert(format!("{}\0{}", f.rule, f.key)))
-        .collect();
-    Ok((out, stats))
+    let outcomes = work.outcomes.into_inner().unwrap_or_default();
+    // The cache: what this run adds to it, and the totals of the runs
+    // before (so that a warm run reports what a cold one does).
+    if let Some(c) = cache.as_mut() {
+        c.merge_counts(&mut stats, &mut git);
+        let complete_walk = !git.unreadable.iter().any(|u| u.kind != "blob");
+        let changed = c.record(
+            commits.iter().map(|n| n.id).collect(),
+            seen,
+            last_at,
+            outcomes,
+            next_index,
+            &stats,
+            &git,
+            complete_walk,
+        );
+        if changed && let Err(e) = c.save() {
+            git.cache = format!("{} (not saved: {e})", git.cache);
+        }
+    }
+    let reported = work.reported.into_inner().unwrap_or_default();
+    let mut all: Vec<(u64, usize, Finding)> = reported.into_values().collect();
+    all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let out = all.into_iter().map(|(_, _, f)| f).collect();
+    Ok((out, finish(stats, git, opts)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The reference: the line-by-line comparison the byte comparison
+    /// replaced (every line hashed, head and tail trimmed by hash).
+    fn reference(new: &[u8], base: &[u8]) -> Option<Vec<Range<usize>>> {
+        let keys = foldhash::quality::RandomState::default();
+        use std::hash::BuildHasher;
+        let lines = |b: &[u8]| -> (Vec<usize>, Vec<u64>) {
+            let (mut ends, mut hashes) = (Vec::new(), Vec::new());
+            let mut start = 0;
+            for nl in memchr::memchr_iter(b'\n', b) {
+                ends.push(nl + 1);
+                hashes.push(keys.hash_one(&b[start..nl]));
+                start = nl + 1;
+            }
+            if start < b.len() {
+                ends.push(b.len());
+                hashes.push(keys.hash_one(&b[start..]));
+            }
+            (ends, hashes)
+        };
+        let (ends, new_h) = lines(new);
+        let (_, base_h) = lines(base);
+        let head = new_h
+            .iter()
+            .zip(&base_h)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let max_tail = new_h.len().min(base_h.len()) - head;
+        let tail = new_h
+            .iter()
+            .rev()
+            .zip(base_h.iter().rev())
+            .take(max_tail)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut old: Vec<u64> = base_h[head..base_h.len() - tail].to_vec();
+        old.sort_unstable();
+        let start_of = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
+        let mut out: Vec<Range<usize>> = Vec::new();
+        for (i, h) in new_h.iter().enumerate().take(new_h.len() - tail).skip(head) {
+            if old.binary_search(h).is_ok() {
+                continue;
+            }
+            let first = i.saturating_sub(CONTEXT_LINES);
+            let last = (i + CONTEXT_LINES).min(new_h.len() - 1);
+            let r = start_of(first)..ends[last];
+            match out.last_mut() {
+                Some(prev) if r.start <= prev.end => prev.end = prev.end.max(r.end),
+                _ => out.push(r),
+            }
+        }
+        let changed: usize = out.iter().map(|r| r.len()).sum();
+        (changed * 4 < new.len() * 3).then_some(out)
+    }
+
     fn regions(old: &str, new: &str) -> Option<Vec<String>> {
         let keys = foldhash::quality::RandomState::default();
-        let base = lines_of(old.as_bytes(), &keys).hashes;
-        let lines = lines_of(new.as_bytes(), &keys);
-        changed_regions(&lines, &base, new.len())
-            .map(|rs| rs.into_iter().map(|r| new[r].to_string()).collect())
+        let got = changed_regions(new.as_bytes(), old.as_bytes(), &keys);
+        assert_eq!(
+            got,
+            reference(new.as_bytes(), old.as_bytes()),
+            "byte comparison differs from line comparison"
+        );
+        got.map(|rs| rs.into_iter().map(|r| new[r].to_string()).collect())
     }
 
     fn numbered(n: usize) -> Vec<String> {
@@ -706,5 +1591,93 @@ mod tests {
         let old = numbered(20).concat();
         let new: String = (0..20).map(|i| format!("other {i}\n")).collect();
         assert_eq!(regions(&old, &new), None);
+    }
+
+    /// The byte comparison gives what the line comparison gave, on many
+    /// random edits (lines changed, inserted, deleted, duplicated, a final
+    /// newline added or dropped, a line split inside).
+    #[test]
+    fn byte_and_line_comparison_agree_on_random_edits() {
+        let mut x = 0x2545f4914f6cdd1du64;
+        let mut rnd = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n.max(1) as u64) as usize
+        };
+        for round in 0..3000 {
+            let n = 1 + rnd(60);
+            let vocab = 1 + rnd(12);
+            let mut old: Vec<String> = (0..n).map(|_| format!("l{}\n", rnd(vocab))).collect();
+            if rnd(4) == 0 {
+                let last = old.len() - 1;
+                old[last].pop();
+            }
+            let mut new = old.clone();
+            for _ in 0..1 + rnd(4) {
+                let len = new.len().max(1);
+                match rnd(6) {
+                    0 => {
+                        let i = rnd(len).min(len - 1);
+                        new[i] = format!("x{}\n", rnd(5));
+                    }
+                    1 => {
+                        let i = rnd(len + 1).min(len);
+                        new.insert(i, format!("l{}\n", rnd(vocab)));
+                    }
+                    2 if new.len() > 1 => {
+                        new.remove(rnd(len));
+                    }
+                    3 => {
+                        let i = rnd(len).min(new.len() - 1);
+                        let l = new[i].clone();
+                        new.insert(rnd(len), l);
+                    }
+                    4 => {
+                        let last = new.len() - 1;
+                        if new[last].ends_with('\n') {
+                            new[last].pop();
+                        } else {
+                            new[last].push('\n');
+                        }
+                    }
+                    _ => {
+                        let i = rnd(len).min(new.len() - 1);
+                        new[i] = new[i].replacen('l', "l\n", 1);
+                    }
+                }
+            }
+            // Only the last line may lack its newline.
+            let fix = |v: &mut Vec<String>| {
+                let k = v.len();
+                for (i, l) in v.iter_mut().enumerate() {
+                    if i + 1 < k && !l.ends_with('\n') {
+                        l.push('\n');
+                    }
+                }
+            };
+            fix(&mut old);
+            fix(&mut new);
+            let (o, nw) = (old.concat(), new.concat());
+            let keys = foldhash::quality::RandomState::default();
+            assert_eq!(
+                changed_regions(nw.as_bytes(), o.as_bytes(), &keys),
+                reference(nw.as_bytes(), o.as_bytes()),
+                "round {round}:\nold {o:?}\nnew {nw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn commits_and_tags_parse() {
+        let c = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent 1111111111111111111111111111111111111111\nparent 2222222222222222222222222222222222222222\nauthor A <a@x> 1 +0000\ncommitter C <c@x> 1700000000 +0100\n\nmsg\ntree 3333333333333333333333333333333333333333\n";
+        let (tree, parents, time) = parse_commit(c).unwrap();
+        assert_eq!(tree.to_string(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+        assert_eq!(parents.len(), 2);
+        assert_eq!(time, 1_700_000_000);
+        assert!(parse_commit(b"tree nothex\n").is_none());
+        assert!(parse_commit(b"author only\n").is_none());
+        let t = b"object 4b825dc642cb6eb9a060e54bf8d69288fbee4904\ntype commit\ntag v1\n\nmsg";
+        assert_eq!(parse_tag(t).map(|(_, k)| k), Some(Some(Kind::Commit)));
     }
 }

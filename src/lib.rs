@@ -15,6 +15,7 @@ pub mod envref;
 pub mod finding;
 pub mod fingerprint_cmd;
 pub mod git;
+pub mod history_cache;
 pub mod init;
 pub mod inventory;
 pub mod node;

@@ -78,6 +78,17 @@ enum Command {
         /// Scan every blob reachable from any ref, each once.
         #[arg(long, conflicts_with = "no_scan")]
         history: bool,
+        /// Report unreadable git objects (missing, corrupt, not fetched by a
+        /// partial or shallow clone) but do not exit 2 for them: the scan
+        /// is then knowingly incomplete.
+        #[arg(long)]
+        allow_incomplete_history: bool,
+        /// Threads for --history (default: one per core).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: Option<u16>,
+        /// Neither read nor write the --history cache (.git/keyledger/).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Print a fingerprint of a secret's value, read from standard input
     /// (never from an argument, never echoed), to paste under the secret's
@@ -206,6 +217,7 @@ fn options_with(
         no_inventory,
         no_baseline: false,
         scope: Default::default(),
+        git: Default::default(),
     })
 }
 
@@ -285,8 +297,16 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             staged,
             since,
             history,
+            allow_incomplete_history,
+            threads,
+            no_cache,
         } => {
             let mut opts = options_with(common, as_of.as_deref(), !no_scan, no_inventory)?;
+            opts.git = keyledger::git::GitOptions {
+                threads: threads.map(usize::from),
+                no_cache,
+                allow_incomplete: allow_incomplete_history,
+            };
             opts.scope = match (staged, since, history) {
                 (true, _, _) => keyledger::git::Scope::Staged,
                 (_, Some(rev), _) => keyledger::git::Scope::Since(rev),
@@ -306,6 +326,11 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             };
             if let Err(code) = emit(&text) {
                 return Ok(code);
+            }
+            if outcome.incomplete() {
+                eprintln!(
+                    "keyledger: the scan is incomplete: some git objects could not be read (listed in the summary); exit code 2. Fetch them, or pass --allow-incomplete-history to accept"
+                );
             }
             Ok(ExitCode::from(outcome.exit_code() as u8))
         }

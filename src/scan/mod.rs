@@ -134,6 +134,13 @@ pub enum Skip {
     Unreadable,
     AllowListed,
     WalkError,
+    /// A gitlink (submodule) in a git scope: its content is another
+    /// repository's.
+    Submodule,
+    /// A Git LFS pointer: the content is elsewhere.
+    LfsPointer,
+    /// A ref that points at a tree or a blob, not a commit (`--history`).
+    NotACommit,
 }
 
 impl Skip {
@@ -145,6 +152,9 @@ impl Skip {
             Skip::Unreadable => "unreadable",
             Skip::AllowListed => "allow_listed",
             Skip::WalkError => "walk_error",
+            Skip::Submodule => "submodule",
+            Skip::LfsPointer => "lfs_pointer",
+            Skip::NotACommit => "not_a_commit",
         }
     }
 }
@@ -161,6 +171,10 @@ pub struct Stats {
     /// (for `unused-secret`).
     #[serde(skip)]
     pub mentioned: std::collections::BTreeSet<String>,
+    /// What a git scope walked (commits, trees, blob versions, cache,
+    /// unreadable objects).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<crate::git::GitStats>,
 }
 
 /// A file with a NUL byte in its first 8 KiB is binary, as git decides.
@@ -177,6 +191,22 @@ impl Stats {
     /// characters`. `None` when every file was read as it is.
     pub fn summary(&self, verb: &str) -> Option<String> {
         let skipped: usize = self.skipped.values().map(Vec::len).sum();
+        if let Some(git) = &self.git {
+            let mut line = git.summary(self);
+            if skipped > 0 {
+                let parts: Vec<String> = self
+                    .skipped
+                    .iter()
+                    .map(|(k, v)| format!("{} {k}", v.len()))
+                    .collect();
+                line = line.replacen(
+                    &format!("{skipped} skipped"),
+                    &format!("{skipped} skipped ({})", parts.join(", ")),
+                    1,
+                );
+            }
+            return Some(line);
+        }
         if skipped == 0 && self.lossy_utf8 == 0 {
             return None;
         }
@@ -255,6 +285,7 @@ pub struct Scanner {
     follow_symlinks: bool,
     exposure: exposure::Exposure,
     pii: pii::Pii,
+    identity: [u8; 32],
 }
 
 fn globset(globs: &[String]) -> GlobSet {
@@ -282,7 +313,20 @@ impl Scanner {
                 }
             }
         }
+        let mut id = blake3::Hasher::new();
+        id.update(env!("CARGO_PKG_VERSION").as_bytes());
+        id.update(detectors::DETECTORS_TOML.as_bytes());
+        id.update(format!("{:?}", config.scan).as_bytes());
+        if let Some(inv) = inventory {
+            id.update(inv.source.name.as_bytes());
+            for s in &inv.secrets {
+                let fps: Vec<&String> = s.fingerprints.iter().map(|f| &f.value).collect();
+                id.update(format!("{:?}{:?}{fps:?}", s.name.value, s.exposure.value).as_bytes());
+            }
+            id.update(format!("{:?}", inv.pii.fields).as_bytes());
+        }
         Scanner {
+            identity: *id.finalize().as_bytes(),
             detectors: Detectors::get(),
             hardcoded: Hardcoded::new(names),
             fingerprints,
@@ -303,6 +347,27 @@ impl Scanner {
     /// Adds PII fields found outside the inventory (`pii.from` schemas).
     pub fn add_pii_fields(&mut self, fields: &[String]) {
         self.pii.add_fields(fields);
+        let mut h = blake3::Hasher::new();
+        h.update(&self.identity);
+        h.update(format!("{fields:?}").as_bytes());
+        self.identity = *h.finalize().as_bytes();
+    }
+
+    /// A digest of everything that decides what this scanner finds in a
+    /// given file: detectors, `[scan]` settings, inventoried names,
+    /// exposures, fingerprints and PII fields (the history cache's key).
+    pub fn identity(&self) -> [u8; 32] {
+        self.identity
+    }
+
+    /// Files larger than this are skipped as `too_large`.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+    }
+
+    /// `path` matches `scan.allow_paths`: skipped unread.
+    pub fn allow_listed(&self, path: &str) -> bool {
+        self.allow.is_match(path)
     }
 
     /// Scans one file's bytes; `path` is relative with `/` separators.
@@ -394,7 +459,10 @@ impl Scanner {
             });
         }
         let own = self.own_files.iter().any(|f| f == path);
-        if !own {
+        // Lock files hold package names and hashes: no environment
+        // reference, client exposure or log call (and they are the largest
+        // files of a JavaScript history).
+        if !own && !is_lock_file(path) {
             let refs = crate::envref::extract(path, text);
             self.exposure.check(path, text, &refs, &mut hits);
             self.pii.check(path, text, &mut hits);
