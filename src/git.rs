@@ -564,6 +564,33 @@ fn line_start(text: &[u8], i: usize) -> usize {
     memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1)
 }
 
+/// The length of the common prefix of `a` and `b`, 32 bytes at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 32 <= n && a[i..i + 32] == b[i..i + 32] {
+        i += 32;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// The length of the common suffix of `a` and `b`, 32 bytes at a time.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut k = 0;
+    while k + 32 <= n && a[n - k - 32..n - k] == b[n - k - 32..n - k] {
+        k += 32;
+    }
+    while k < n && a[n - k - 1] == b[n - k - 1] {
+        k += 1;
+    }
+    k
+}
+
 /// What is left to scan in `new` whose previous version was `base`: every
 /// line that is not a line of `base`, with [`CONTEXT_LINES`] around it.
 /// Every line that is in `base` was scanned with that version (or, by the
@@ -579,7 +606,7 @@ fn changed_regions(
 ) -> Option<Vec<Range<usize>>> {
     use std::hash::BuildHasher;
     // The common head: whole lines (newline included) equal in both.
-    let p = new.iter().zip(base).take_while(|(a, b)| a == b).count();
+    let p = common_prefix(new, base);
     if p == new.len() && p == base.len() {
         return (!new.is_empty()).then(Vec::new);
     }
@@ -601,15 +628,22 @@ fn changed_regions(
     // both (so the lines line up). A last line without its newline
     // compares as if it had one, as lines do.
     let (new_rest, base_rest) = (&new[head..], &base[base_head..]);
-    fn rev(t: &[u8], virt: bool) -> impl Iterator<Item = u8> + '_ {
-        virt.then_some(b'\n')
-            .into_iter()
-            .chain(t.iter().rev().copied())
-    }
-    let s = rev(new_rest, nv)
-        .zip(rev(base_rest, bv))
-        .take_while(|(a, b)| a == b)
-        .count();
+    let s = if nv == bv {
+        // Both end alike: the virtual newlines (if any) match too.
+        common_suffix(new_rest, base_rest) + usize::from(nv)
+    } else if nv {
+        // new ends without a newline, base with one: match new's virtual
+        // newline against base's last byte.
+        match base_rest.split_last() {
+            Some((b'\n', rest)) => 1 + common_suffix(new_rest, rest),
+            _ => 0,
+        }
+    } else {
+        match new_rest.split_last() {
+            Some((b'\n', rest)) => 1 + common_suffix(rest, base_rest),
+            _ => 0,
+        }
+    };
     let (nl, bl) = (new.len() + usize::from(nv), base.len() + usize::from(bv));
     let (from, base_from) = (nl - s, bl - s);
     let starts_line = |t: &[u8], i: usize| i == 0 || t[i - 1] == b'\n';
@@ -752,8 +786,19 @@ fn oid_hex(hex: &[u8]) -> Option<Oid> {
     Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
 }
 
+/// A raw object id.
+type Id = [u8; 20];
+
+fn raw(id: &Oid) -> Id {
+    let mut out = [0u8; 20];
+    let b = id.as_bytes();
+    let n = b.len().min(20);
+    out[..n].copy_from_slice(&b[..n]);
+    out
+}
+
 /// One entry of a raw tree object: its mode, name, id and length.
-fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Oid, usize)> {
+fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Id, usize)> {
     const ID: usize = 20;
     let sp = memchr::memchr(b' ', data)?;
     let mut mode = 0u32;
@@ -764,7 +809,7 @@ fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Oid, usize)> {
         mode = mode.checked_mul(8)?.checked_add(u32::from(c - b'0'))?;
     }
     let nul = sp + 1 + memchr::memchr(0, &data[sp + 1..])?;
-    let id = Oid::from_bytes(data.get(nul + 1..nul + 1 + ID)?).ok()?;
+    let id: Id = data.get(nul + 1..nul + 1 + ID)?.try_into().ok()?;
     Some((mode, &data[sp + 1..nul], id, nul + 1 + ID))
 }
 
@@ -999,9 +1044,9 @@ fn commit_graph(
 struct TreeWalk<'f> {
     objects: &'f Objects,
     z: Inflater,
-    seen: FastSet<Oid>,
+    seen: FastSet<Id>,
     /// Trees and blobs an earlier run saw (the history cache).
-    known: &'f dyn Fn(&Oid) -> bool,
+    known: &'f dyn Fn(&Id) -> bool,
     /// The last blob seen at each path: the next one there is its new
     /// version.
     last_at: FastMap<String, Oid>,
@@ -1014,7 +1059,7 @@ struct TreeWalk<'f> {
 
 impl TreeWalk<'_> {
     /// Whether `id` is new to this walk (and to the cache's).
-    fn first_time(&mut self, id: Oid) -> bool {
+    fn first_time(&mut self, id: Id) -> bool {
         !(self.known)(&id) && self.seen.insert(id)
     }
 
@@ -1044,6 +1089,9 @@ impl TreeWalk<'_> {
             if !self.first_time(oid) {
                 continue;
             }
+            let Ok(oid) = Oid::from_bytes(&oid) else {
+                continue;
+            };
             let name = String::from_utf8_lossy(name);
             let path = if prefix.is_empty() {
                 name.into_owned()
@@ -1336,7 +1384,7 @@ pub fn history(
         .as_mut()
         .map(|c| std::mem::take(&mut c.last_at))
         .unwrap_or_default();
-    let known_object = |id: &Oid| cache.as_ref().is_some_and(|c| c.seen(id));
+    let known_object = |id: &Id| cache.as_ref().is_some_and(|c| c.seen(id));
     let first_index = cache.as_ref().map_or(0, |c| c.next_index());
     // Blobs to scan again: those an earlier run found something in, or
     // could not read.
@@ -1391,7 +1439,7 @@ pub fn history(
             if let Some(b) = &bar {
                 b.inc(1);
             }
-            if walk.first_time(c.tree) {
+            if walk.first_time(raw(&c.tree)) {
                 walk.tree(c.tree, "", c.id);
             }
             for fs in std::mem::take(&mut walk.found) {

@@ -270,8 +270,8 @@ impl HistoryCache {
     }
 
     /// An earlier run saw tree or blob `id`.
-    pub fn seen(&self, id: &Oid) -> bool {
-        sorted_has(&self.objects, id)
+    pub fn seen(&self, id: &[u8; 20]) -> bool {
+        self.objects.binary_search(id).is_ok()
     }
 
     /// The walk index the next new blob gets.
@@ -308,7 +308,7 @@ impl HistoryCache {
     pub fn record(
         &mut self,
         commits: Vec<Oid>,
-        objects: impl IntoIterator<Item = Oid>,
+        objects: impl IntoIterator<Item = [u8; 20]>,
         last_at: FastMap<String, Oid>,
         again: Vec<(FirstSeen, Outcome, Counted)>,
         next_index: u64,
@@ -351,7 +351,11 @@ impl HistoryCache {
             return false;
         }
         self.commits = merge_sorted(std::mem::take(&mut self.commits), commits);
-        self.objects = merge_sorted(std::mem::take(&mut self.objects), objects);
+        let mut all = std::mem::take(&mut self.objects);
+        all.extend(objects);
+        all.sort_unstable();
+        all.dedup();
+        self.objects = all;
         self.last_at = last_at;
         self.again = again.into_iter().map(|(b, o, _)| (b, o)).collect();
         self.again.sort_by_key(|(b, _)| b.index);
@@ -587,7 +591,7 @@ mod tests {
         last.insert("app.env".to_string(), oid(7));
         assert!(c.record(
             vec![oid(100), oid(101)],
-            [oid(6), oid(7), oid(8), oid(9)],
+            [[6; 20], [7; 20], [8; 20], [9; 20]],
             last,
             again,
             10,
@@ -600,7 +604,7 @@ mod tests {
         let c = HistoryCache::load(dir.path(), [1; 32]);
         assert_eq!(c.state, State::Warm);
         assert!(c.walked(&oid(100)) && !c.walked(&oid(6)));
-        assert!(c.seen(&oid(8)) && !c.seen(&oid(100)));
+        assert!(c.seen(&[8; 20]) && !c.seen(&[100; 20]));
         assert_eq!(c.next_index(), 10);
         assert_eq!(c.again.len(), 2);
         assert_eq!(c.last_at.get("app.env"), Some(&oid(7)));
