@@ -542,7 +542,8 @@ pub struct FirstSeen {
     /// Its place in the walk: findings are attributed to the lowest.
     pub index: u64,
     pub blob: Oid,
-    pub path: String,
+    /// Shared by the versions of a file.
+    pub path: std::sync::Arc<str>,
     pub commit: Oid,
     pub base: Option<Oid>,
 }
@@ -604,7 +605,6 @@ fn changed_regions(
     base: &[u8],
     keys: &foldhash::quality::RandomState,
 ) -> Option<Vec<Range<usize>>> {
-    use std::hash::BuildHasher;
     // The common head: whole lines (newline included) equal in both.
     let p = common_prefix(new, base);
     if p == new.len() && p == base.len() {
@@ -663,44 +663,146 @@ fn changed_regions(
     } else {
         bl - (nl - new_tail)
     };
-    // The lines of base's middle, as a sorted set of hashes.
-    let mut old: Vec<u64> = Vec::new();
-    let mut i = base_head;
-    while i < base_tail {
-        let e = line_end(base, i).min(base_tail);
-        let line = &base[i..e];
-        old.push(keys.hash_one(line.strip_suffix(b"\n").unwrap_or(line)));
-        i = e;
-    }
-    old.sort_unstable();
-    let mut out: Vec<Range<usize>> = Vec::new();
-    let mut i = head;
+    let base_mid = &base[base_head..base_tail];
+    // Walk the middles side by side: a line equal to the base line in
+    // step is old. At a difference, look a few lines ahead on either side
+    // for where they agree again (lines inserted, deleted or replaced);
+    // the new lines passed over are candidates. Only candidates are looked
+    // for in the whole of base's middle, so a small edit to a large file
+    // costs a compare of its bytes, not a hash of every line.
+    let line = |t: &[u8], i: usize, end: usize| -> (usize, usize) {
+        let e = line_end(t, i).min(end);
+        let content = if e > i && t[e - 1] == b'\n' { e - 1 } else { e };
+        (content, e)
+    };
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    let (mut i, mut j) = (head, base_head);
+    let mut lost = 0usize;
+    const AHEAD: usize = 16;
     while i < new_tail {
-        let e = line_end(new, i).min(new_tail);
-        let line = &new[i..e];
-        let h = keys.hash_one(line.strip_suffix(b"\n").unwrap_or(line));
-        if old.binary_search(&h).is_err() {
-            // CONTEXT_LINES before and after, within the whole blob.
-            let mut start = i;
-            for _ in 0..CONTEXT_LINES {
-                if start == 0 {
-                    break;
-                }
-                start = line_start(new, start - 1);
-            }
-            let mut end = e;
-            for _ in 0..CONTEXT_LINES {
-                if end >= new.len() {
-                    break;
-                }
-                end = line_end(new, end);
-            }
-            match out.last_mut() {
-                Some(prev) if start <= prev.end => prev.end = prev.end.max(end),
-                _ => out.push(start..end),
+        let (ni, ne) = line(new, i, new_tail);
+        if j < base_tail {
+            let (bj, be) = line(base, j, base_tail);
+            if new[i..ni] == base[j..bj] {
+                i = ne;
+                j = be;
+                continue;
             }
         }
-        i = e;
+        // Where do they agree again? `d` new lines inserted (new line
+        // i+d is base line j), `d` base lines deleted (new line i is base
+        // line j+d), or `d` lines replaced (new line i+d is base line
+        // j+d): the next AHEAD lines of each side, compared.
+        let ahead = |t: &[u8], mut at: usize, end: usize| -> Vec<(usize, usize)> {
+            let mut v = Vec::with_capacity(AHEAD + 1);
+            while at < end && v.len() <= AHEAD {
+                let (c, e) = line(t, at, end);
+                v.push((at, c));
+                at = e;
+            }
+            v
+        };
+        let (na, ba) = (ahead(new, i, new_tail), ahead(base, j, base_tail));
+        let eq = |x: Option<&(usize, usize)>, y: Option<&(usize, usize)>| match (x, y) {
+            (Some(&(xs, xc)), Some(&(ys, yc))) => new[xs..xc] == base[ys..yc],
+            _ => false,
+        };
+        let mut resync = None;
+        for d in 1..=AHEAD {
+            if eq(na.get(d), ba.first()) {
+                resync = na.get(d).zip(ba.first());
+            } else if eq(na.first(), ba.get(d)) {
+                resync = na.first().zip(ba.get(d));
+            } else if eq(na.get(d), ba.get(d)) {
+                resync = na.get(d).zip(ba.get(d));
+            }
+            if resync.is_some() {
+                break;
+            }
+        }
+        match resync {
+            Some((&(n, _), &(b, _))) => {
+                // The new lines before `n` are candidates.
+                let mut k = i;
+                while k < n {
+                    let (kc, ke) = line(new, k, new_tail);
+                    candidates.push((k, kc, ke));
+                    k = ke;
+                }
+                i = n;
+                j = b;
+                lost = 0;
+            }
+            None => {
+                candidates.push((i, ni, ne));
+                i = ne;
+                if j < base_tail {
+                    j = line(base, j, base_tail).1;
+                }
+                lost += 1;
+                if lost > 2 * AHEAD {
+                    // Far apart: every line left is a candidate.
+                    while i < new_tail {
+                        let (c, e) = line(new, i, new_tail);
+                        candidates.push((i, c, e));
+                        i = e;
+                    }
+                }
+            }
+        }
+    }
+    // Is a candidate a line of base's middle (anywhere)? A few are looked
+    // for directly; many, through a set of line hashes.
+    let set: Option<HashSet<u64, foldhash::fast::RandomState>> = (candidates.len() > 32).then(|| {
+        use std::hash::BuildHasher;
+        let mut set = HashSet::with_hasher(foldhash::fast::RandomState::default());
+        let mut k = 0;
+        while k < base_mid.len() {
+            let (c, e) = line(base_mid, k, base_mid.len());
+            set.insert(keys.hash_one(&base_mid[k..c]));
+            k = e;
+        }
+        set
+    });
+    let in_base = |l: &[u8]| -> bool {
+        if let Some(set) = &set {
+            use std::hash::BuildHasher;
+            return set.contains(&keys.hash_one(l));
+        }
+        if l.is_empty() {
+            return base_mid.first() == Some(&b'\n')
+                || memchr::memmem::find(base_mid, b"\n\n").is_some();
+        }
+        memchr::memmem::find_iter(base_mid, l).any(|at| {
+            let end = at + l.len();
+            (at == 0 || base_mid[at - 1] == b'\n')
+                && (end == base_mid.len() || base_mid[end] == b'\n')
+        })
+    };
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for (i, c, e) in candidates {
+        if in_base(&new[i..c]) {
+            continue;
+        }
+        // CONTEXT_LINES before and after, within the whole blob.
+        let mut start = i;
+        for _ in 0..CONTEXT_LINES {
+            if start == 0 {
+                break;
+            }
+            start = line_start(new, start - 1);
+        }
+        let mut end = e;
+        for _ in 0..CONTEXT_LINES {
+            if end >= new.len() {
+                break;
+            }
+            end = line_end(new, end);
+        }
+        match out.last_mut() {
+            Some(prev) if start <= prev.end => prev.end = prev.end.max(end),
+            _ => out.push(start..end),
+        }
     }
     let changed: usize = out.iter().map(|r| r.len()).sum();
     (changed * 4 < new.len() * 3).then_some(out)
@@ -709,15 +811,7 @@ fn changed_regions(
 /// At most this much resolved pack data is kept for deltas still to come.
 /// On the benchmark history, 8 MiB already gives one inflate per object:
 /// a base is dropped once its last delta is applied.
-const PACK_CACHE: usize = 32 << 20;
-/// At most this much recently scanned blob content is kept, for the next
-/// version of each file to be compared with (a miss reads it again).
-const BASE_CACHE: usize = 48 << 20;
-/// Blobs travel to the scanning threads in batches of this many.
-const BATCH: usize = 64;
-/// Batches waiting for a scanning thread; when the queue is full, the
-/// walking thread scans a batch itself.
-const QUEUE: usize = 64;
+const PACK_CACHE: usize = 8 << 20;
 
 /// A commit of the history graph.
 struct Node {
@@ -1049,7 +1143,7 @@ struct TreeWalk<'f> {
     known: &'f dyn Fn(&Id) -> bool,
     /// The last blob seen at each path: the next one there is its new
     /// version.
-    last_at: FastMap<String, Oid>,
+    last_at: FastMap<std::sync::Arc<str>, Oid>,
     stats: Stats,
     git: GitStats,
     next_index: u64,
@@ -1104,7 +1198,12 @@ impl TreeWalk<'_> {
                 0o120000 => self.stats.skip(Skip::Symlink, path),
                 _ => {
                     self.git.blobs += 1;
-                    let base = self.last_at.insert(path.clone(), oid);
+                    // One allocation per path, shared by its versions.
+                    let (path, base) = match self.last_at.get_key_value(path.as_str()) {
+                        Some((k, v)) => (k.clone(), Some(*v)),
+                        None => (std::sync::Arc::<str>::from(path), None),
+                    };
+                    self.last_at.insert(path.clone(), oid);
                     let index = self.next_index;
                     self.next_index += 1;
                     self.found.push(FirstSeen {
@@ -1136,34 +1235,6 @@ impl TreeWalk<'_> {
     }
 }
 
-/// Recently scanned blob content, by id, within a byte budget: the next
-/// version of a file is compared with it.
-#[derive(Default)]
-struct Recent {
-    kept: FastMap<Oid, pack::Data>,
-    order: std::collections::VecDeque<Oid>,
-    bytes: usize,
-}
-
-impl Recent {
-    fn put(&mut self, id: Oid, data: &pack::Data) {
-        if data.len() > BASE_CACHE / 8 || self.kept.contains_key(&id) {
-            return;
-        }
-        self.bytes += data.len();
-        self.kept.insert(id, data.clone());
-        self.order.push_back(id);
-        while self.bytes > BASE_CACHE {
-            let Some(old) = self.order.pop_front() else {
-                break;
-            };
-            if let Some(d) = self.kept.remove(&old) {
-                self.bytes -= d.len();
-            }
-        }
-    }
-}
-
 /// The outcome of one blob, for the history cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -1179,17 +1250,21 @@ pub enum Outcome {
 /// lowest walk index (then position) wins, as the blobs are scanned.
 type Reported = FastMap<(String, String), (u64, usize, Finding)>;
 
-/// The blob scanners' shared state.
+/// The blob scanners' shared state: the blobs, grouped by path (each
+/// group a file's versions in walk order, so each version's previous one
+/// was scanned just before it, by the same thread).
 struct BlobWork<'s> {
     scanner: &'s Scanner,
     objects: &'s Objects,
-    rx: Mutex<std::sync::mpsc::Receiver<Vec<FirstSeen>>>,
-    recent: Mutex<Recent>,
+    blobs: Vec<FirstSeen>,
+    groups: Vec<Range<usize>>,
+    next: std::sync::atomic::AtomicUsize,
     keys: foldhash::quality::RandomState,
     reported: Mutex<Reported>,
     /// Blobs with findings, and blobs that could not be read, with what
     /// each added to the counts (for the cache).
     outcomes: Mutex<Vec<(FirstSeen, Outcome, Counted)>>,
+    bar: Option<&'s indicatif::ProgressBar>,
 }
 
 /// One scanning thread's own state.
@@ -1201,38 +1276,49 @@ struct Local {
 }
 
 impl BlobWork<'_> {
-    /// Scans batches until the channel closes.
+    /// Scans groups until none is left.
     fn run(&self) -> Local {
         let mut local = Local::default();
         loop {
-            let next = match self.rx.lock() {
-                Ok(r) => r.recv(),
-                Err(_) => break,
+            let g = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(range) = self.groups.get(g) else {
+                break;
             };
-            let Ok(batch) = next else { break };
-            for b in batch {
-                self.blob(b, &mut local);
+            // The previous version of this file, as scanned.
+            let mut prev: Option<(Oid, pack::Data)> = None;
+            for b in &self.blobs[range.clone()] {
+                self.blob(b, &mut local, &mut prev);
+            }
+            if let Some(bar) = self.bar {
+                bar.inc(range.len() as u64);
             }
         }
         local
     }
 
     /// The content of `base` if it was scanned as text (so its lines are
-    /// covered): from the recent blobs, else read again.
-    fn base_content(&self, base: Oid, z: &mut Inflater) -> Option<pack::Data> {
-        if let Some(d) = self.recent.lock().ok()?.kept.get(&base) {
+    /// covered): the previous blob of the group, else read again.
+    fn base_content(
+        &self,
+        base: Oid,
+        prev: &Option<(Oid, pack::Data)>,
+        z: &mut Inflater,
+    ) -> Option<pack::Data> {
+        if let Some((id, d)) = prev
+            && *id == base
+        {
             return Some(d.clone());
         }
-        let d = self
+        pack::DBG[7].fetch_add(1, std::sync::atomic::Ordering::Relaxed); let d = self
             .objects
             .read(base.as_bytes(), Kind::Blob, self.scanner.max_file_size(), z)
             .ok()?;
         (!crate::scan::is_binary(&d) && !d.starts_with(LFS_POINTER)).then_some(d)
     }
 
-    fn blob(&self, b: FirstSeen, local: &mut Local) {
+    fn blob(&self, b: &FirstSeen, local: &mut Local, prev: &mut Option<(Oid, pack::Data)>) {
         let before = (local.stats.files, local.stats.bytes, local.stats.lossy_utf8);
-        let o = self.scan_blob(&b, local);
+        let o = self.scan_blob(b, local, prev);
         if o == Outcome::Clean {
             return;
         }
@@ -1240,17 +1326,44 @@ impl BlobWork<'_> {
             files: (local.stats.files - before.0) as u64,
             bytes: local.stats.bytes - before.1,
             lossy: (local.stats.lossy_utf8 - before.2) as u64,
-            skip: (o == Outcome::Unreadable).then(|| (Skip::Unreadable.as_str(), b.path.clone())),
+            skip: (o == Outcome::Unreadable).then(|| (Skip::Unreadable.as_str(), b.path.to_string())),
         };
         if let Ok(mut v) = self.outcomes.lock() {
-            v.push((b, o, counted));
+            v.push((b.clone(), o, counted));
         }
     }
 
-    fn scan_blob(&self, b: &FirstSeen, local: &mut Local) -> Outcome {
+    fn scan_blob(
+        &self,
+        b: &FirstSeen,
+        local: &mut Local,
+        prev: &mut Option<(Oid, pack::Data)>,
+    ) -> Outcome {
+        let last = prev.take();
         if self.scanner.allow_listed(&b.path) {
-            local.stats.skip(Skip::AllowListed, b.path.clone());
+            local.stats.skip(Skip::AllowListed, b.path.to_string());
             return Outcome::Clean;
+        }
+        if self.scanner.finds_nothing_in(&b.path) {
+            local.stats.skip(Skip::LockFile, b.path.to_string());
+            return Outcome::Clean;
+        }
+        // A blob stored whole: its size and first bytes say whether it is
+        // too large or binary (as the scanner decides) without inflating
+        // the rest (images, videos, archives).
+        if let Some((Kind::Blob, size, head)) =
+            self.objects
+                .packs
+                .prefix(b.blob.as_bytes(), 8192, &mut local.z)
+        {
+            if size > self.scanner.max_file_size() {
+                local.stats.skip(Skip::TooLarge, b.path.to_string());
+                return Outcome::Clean;
+            }
+            if crate::scan::is_binary(&head) {
+                local.stats.skip(Skip::Binary, b.path.to_string());
+                return Outcome::Clean;
+            }
         }
         let content = match self.objects.read(
             b.blob.as_bytes(),
@@ -1260,29 +1373,29 @@ impl BlobWork<'_> {
         ) {
             Ok(c) => c,
             Err(pack::Error::TooLarge(_)) => {
-                local.stats.skip(Skip::TooLarge, b.path.clone());
+                local.stats.skip(Skip::TooLarge, b.path.to_string());
                 return Outcome::Clean;
             }
             Err(e) => {
                 local.unreadable.push(Unreadable {
                     kind: "blob",
                     id: b.blob.to_string(),
-                    path: b.path.clone(),
+                    path: b.path.to_string(),
                     commit: Some(b.commit.to_string()),
                     reason: reason(self.objects, e),
                 });
-                local.stats.skip(Skip::Unreadable, b.path.clone());
+                local.stats.skip(Skip::Unreadable, b.path.to_string());
                 return Outcome::Unreadable;
             }
         };
         if content.starts_with(LFS_POINTER) {
-            local.stats.skip(Skip::LfsPointer, b.path.clone());
+            local.stats.skip(Skip::LfsPointer, b.path.to_string());
             return Outcome::Clean;
         }
         let incremental = content.len() >= INCREMENTAL_MIN;
         let regions = match b.base {
             Some(base) if incremental && !crate::scan::is_binary(&content) => self
-                .base_content(base, &mut local.z)
+                .base_content(base, &last, &mut local.z)
                 .and_then(|old| changed_regions(&content, &old, &self.keys)),
             _ => None,
         };
@@ -1293,9 +1406,7 @@ impl BlobWork<'_> {
         let Some(found) = found else {
             return Outcome::Clean;
         };
-        if incremental && let Ok(mut r) = self.recent.lock() {
-            r.put(b.blob, &content);
-        }
+        *prev = Some((b.blob, content));
         if found.is_empty() {
             return Outcome::Clean;
         }
@@ -1356,29 +1467,27 @@ pub fn history(
     let tips = tips(&repo, &objects, &mut z, &mut git, &mut stats);
     let shallow = shallow_cuts(&repo);
     let known_commit = |id: &Oid| cache.as_ref().is_some_and(|c| c.walked(id));
+    let t0 = std::time::Instant::now();
+    if std::env::var_os("KL_DBG").is_some() {
+        eprintln!("open {}", std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("Rss")).collect::<Vec<_>>().join(" "));
+    }
     let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
+    if std::env::var_os("KL_DBG").is_some() {
+        eprintln!("graph {:?} {}", t0.elapsed(), 0);
+        eprintln!("graph {}", std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("Rss")).collect::<Vec<_>>().join(" "));
+    }
     git.commits = commits.len();
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(commits.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} scanning history {pos}/{len} commits {wide_bar} {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(b)
-    } else {
-        None
-    };
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FirstSeen>>(QUEUE);
-    let work = BlobWork {
-        scanner,
-        objects: &objects,
-        rx: Mutex::new(rx),
-        recent: Mutex::default(),
-        keys: foldhash::quality::RandomState::default(),
-        reported: Mutex::default(),
-        outcomes: Mutex::default(),
+    let bar = |len: usize, what: &str| {
+        std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new(len as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{{spinner}} {what} {{pos}}/{{len}} {{wide_bar}} {{eta}}"
+                ))
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        })
     };
     let last_at = cache
         .as_mut()
@@ -1386,97 +1495,106 @@ pub fn history(
         .unwrap_or_default();
     let known_object = |id: &Id| cache.as_ref().is_some_and(|c| c.seen(id));
     let first_index = cache.as_ref().map_or(0, |c| c.next_index());
-    // Blobs to scan again: those an earlier run found something in, or
-    // could not read.
-    let again: Vec<FirstSeen> = cache
+    // The walk: every tree once, every blob first seen (each tree and
+    // blob read once, on this thread).
+    let mut walk = TreeWalk {
+        objects: &objects,
+        z: Inflater::default(),
+        seen: FastSet::default(),
+        known: &known_object,
+        last_at,
+        stats: Stats::default(),
+        git: GitStats::default(),
+        next_index: first_index,
+        found: Vec::new(),
+    };
+    let walk_bar = bar(commits.len(), "walking history: commits");
+    for c in &commits {
+        if let Some(b) = &walk_bar {
+            b.inc(1);
+        }
+        if walk.first_time(raw(&c.tree)) {
+            walk.tree(c.tree, "", c.id);
+        }
+    }
+    if let Some(b) = &walk_bar {
+        b.finish_and_clear();
+    }
+    if std::env::var_os("KL_DBG").is_some() {
+        eprintln!("{}", std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("Rss")).collect::<Vec<_>>().join(" "));
+        eprintln!("walk {:?}", t0.elapsed());
+        eprintln!("seen {} cap {}; found {}; last_at {}; paths bytes {}; pending {}; cache bytes {}", walk.seen.len(), walk.seen.capacity(), walk.found.len(), walk.last_at.len(), 0, objects.packs.dbg_pending(), objects.packs.dbg_bytes());
+    }
+    // The trees and blobs seen, for the cache (the set itself is not
+    // needed any more).
+    let seen: Vec<Id> = if cache.is_some() {
+        let mut v: Vec<Id> = walk.seen.drain().collect();
+        v.sort_unstable();
+        v
+    } else {
+        Vec::new()
+    };
+    walk.seen = FastSet::default();
+    // Blobs to scan again (an earlier run found something in them, or
+    // could not read them), each on its own; then the blobs of this walk,
+    // grouped by path, each group in walk order, the largest groups first.
+    let mut blobs: Vec<FirstSeen> = cache
         .as_ref()
         .map(|c| c.again.iter().map(|(b, _)| b.clone()).collect())
         .unwrap_or_default();
-    let (locals, walk) = std::thread::scope(|scope| {
+    let mut groups: Vec<Range<usize>> = (0..blobs.len()).map(|i| i..i + 1).collect();
+    let mut found = std::mem::take(&mut walk.found);
+    found.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.index.cmp(&b.index)));
+    let start = blobs.len();
+    blobs.extend(found);
+    let mut i = start;
+    let mut by_path: Vec<Range<usize>> = Vec::new();
+    while i < blobs.len() {
+        let mut j = i + 1;
+        while j < blobs.len() && blobs[j].path == blobs[i].path {
+            j += 1;
+        }
+        by_path.push(i..j);
+        i = j;
+    }
+    by_path.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    groups.extend(by_path);
+    let scan_bar = bar(blobs.len(), "scanning history: blob versions");
+    let work = BlobWork {
+        scanner,
+        objects: &objects,
+        blobs,
+        groups,
+        next: std::sync::atomic::AtomicUsize::new(0),
+        keys: foldhash::quality::RandomState::default(),
+        reported: Mutex::default(),
+        outcomes: Mutex::default(),
+        bar: scan_bar.as_ref(),
+    };
+    let locals: Vec<Local> = std::thread::scope(|scope| {
         let handles: Vec<_> = (1..threads)
             .map(|_| {
                 let work = &work;
                 scope.spawn(move || work.run())
             })
             .collect();
-        let mut mine = Local::default();
-        let mut batch: Vec<FirstSeen> = Vec::with_capacity(BATCH);
-        let mut send = |fs: FirstSeen, flush: bool, mine: &mut Local| {
-            batch.push(fs);
-            if batch.len() < BATCH && !flush {
-                return;
-            }
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if threads == 1 {
-                for b in full {
-                    work.blob(b, mine);
-                }
-                return;
-            }
-            // The queue is full: this thread scans the batch itself
-            // rather than wait.
-            if let Err(std::sync::mpsc::TrySendError::Full(full)) = tx.try_send(full) {
-                for b in full {
-                    work.blob(b, mine);
-                }
-            }
-        };
-        for b in again {
-            send(b, false, &mut mine);
-        }
-        let mut walk = TreeWalk {
-            objects: &objects,
-            z: Inflater::default(),
-            seen: FastSet::default(),
-            known: &known_object,
-            last_at,
-            stats: Stats::default(),
-            git: GitStats::default(),
-            next_index: first_index,
-            found: Vec::new(),
-        };
-        for c in &commits {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            if walk.first_time(raw(&c.tree)) {
-                walk.tree(c.tree, "", c.id);
-            }
-            for fs in std::mem::take(&mut walk.found) {
-                send(fs, false, &mut mine);
-            }
-        }
-        let walked = (
-            std::mem::take(&mut walk.stats),
-            std::mem::take(&mut walk.git),
-            std::mem::take(&mut walk.last_at),
-            walk.next_index,
-            std::mem::take(&mut walk.seen),
-        );
-        drop(walk);
-        // What is left in the batch.
-        if !batch.is_empty() {
-            let rest = std::mem::take(&mut batch);
-            if threads == 1 {
-                for b in rest {
-                    work.blob(b, &mut mine);
-                }
-            } else if let Err(std::sync::mpsc::TrySendError::Full(rest)) = tx.try_send(rest) {
-                for b in rest {
-                    work.blob(b, &mut mine);
-                }
-            }
-        }
-        drop(tx);
-        if let Some(b) = &bar {
-            b.finish_and_clear();
-        }
-        // The walk is done: this thread scans what is left, too.
-        let more = work.run();
-        let mut locals = vec![mine, more];
+        let mut locals = vec![work.run()];
         locals.extend(handles.into_iter().filter_map(|h| h.join().ok()));
-        (locals, walked)
+        locals
     });
+    if let Some(b) = &scan_bar {
+        b.finish_and_clear();
+    }
+    if std::env::var_os("KL_DBG").is_some() {
+        eprintln!("scan {:?}", t0.elapsed());
+    }
+    let walk = (
+        std::mem::take(&mut walk.stats),
+        std::mem::take(&mut walk.git),
+        std::mem::take(&mut walk.last_at),
+        walk.next_index,
+        seen,
+    );
     let (walk_stats, walk_git, last_at, next_index, seen) = walk;
     stats.merge_from(walk_stats);
     git.trees += walk_git.trees;
@@ -1505,6 +1623,10 @@ pub fn history(
         if changed && let Err(e) = c.save() {
             git.cache = format!("{} (not saved: {e})", git.cache);
         }
+    }
+    if std::env::var_os("KL_DBG").is_some() {
+        let d: Vec<u64> = pack::DBG.iter().map(|a| a.load(std::sync::atomic::Ordering::Relaxed)).collect();
+        eprintln!("whole inflated {} MB in {} objects; delta {} MB -> {} MB in {}; reads {} cached {}; base rereads {}", d[0]>>20, d[1], d[2]>>20, d[3]>>20, d[4], d[5], d[6], d[7]);
     }
     let reported = work.reported.into_inner().unwrap_or_default();
     let mut all: Vec<(u64, usize, Finding)> = reported.into_values().collect();
@@ -1653,16 +1775,21 @@ mod tests {
             x ^= x << 17;
             (x % n.max(1) as u64) as usize
         };
-        for round in 0..3000 {
-            let n = 1 + rnd(60);
-            let vocab = 1 + rnd(12);
+        let rounds = std::env::var("KEYLEDGER_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .map_or(3000, |n| n * 50);
+        for round in 0..rounds {
+            let n = 1 + rnd(if round % 10 == 0 { 300 } else { 60 });
+            let vocab = 1 + rnd(if round % 3 == 0 { 400 } else { 12 });
             let mut old: Vec<String> = (0..n).map(|_| format!("l{}\n", rnd(vocab))).collect();
             if rnd(4) == 0 {
                 let last = old.len() - 1;
                 old[last].pop();
             }
             let mut new = old.clone();
-            for _ in 0..1 + rnd(4) {
+            let edits = if round % 7 == 0 { 1 + rnd(60) } else { 1 + rnd(4) };
+            for _ in 0..edits {
                 let len = new.len().max(1);
                 match rnd(6) {
                     0 => {

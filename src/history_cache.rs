@@ -79,6 +79,7 @@ const SKIPS: &[Skip] = &[
     Skip::Submodule,
     Skip::LfsPointer,
     Skip::NotACommit,
+    Skip::LockFile,
 ];
 
 fn skip_named(name: &str) -> Option<&'static str> {
@@ -106,7 +107,7 @@ pub struct HistoryCache {
     /// Trees and blobs seen, sorted.
     objects: Vec<[u8; 20]>,
     /// The last blob seen at each path.
-    pub last_at: FastMap<String, Oid>,
+    pub last_at: FastMap<std::sync::Arc<str>, Oid>,
     /// Blobs to look at again, with why.
     pub again: Vec<(FirstSeen, Outcome)>,
     next_index: u64,
@@ -223,7 +224,7 @@ impl HistoryCache {
         for _ in 0..n {
             let path = r.string()?;
             let id = Oid::from_bytes(r.take(20)?).ok()?;
-            self.last_at.insert(path, id);
+            self.last_at.insert(path.into(), id);
         }
         let n = r.count(50)?;
         for _ in 0..n {
@@ -239,7 +240,7 @@ impl HistoryCache {
                 0 => None,
                 _ => Some(Oid::from_bytes(r.take(20)?).ok()?),
             };
-            let path = r.string()?;
+            let path: std::sync::Arc<str> = r.string()?.into();
             self.again.push((
                 FirstSeen {
                     index,
@@ -309,7 +310,7 @@ impl HistoryCache {
         &mut self,
         commits: Vec<Oid>,
         objects: impl IntoIterator<Item = [u8; 20]>,
-        last_at: FastMap<String, Oid>,
+        last_at: FastMap<std::sync::Arc<str>, Oid>,
         again: Vec<(FirstSeen, Outcome, Counted)>,
         next_index: u64,
         stats: &Stats,
@@ -387,7 +388,7 @@ impl HistoryCache {
         }
         w.ids(&self.commits);
         w.ids(&self.objects);
-        let mut paths: Vec<(&String, &Oid)> = self.last_at.iter().collect();
+        let mut paths: Vec<(&std::sync::Arc<str>, &Oid)> = self.last_at.iter().collect();
         paths.sort();
         w.u64(paths.len() as u64);
         for (p, id) in paths {
@@ -588,7 +589,7 @@ mod tests {
             ),
         ];
         let mut last = FastMap::default();
-        last.insert("app.env".to_string(), oid(7));
+        last.insert("app.env".into(), oid(7));
         assert!(c.record(
             vec![oid(100), oid(101)],
             [[6; 20], [7; 20], [8; 20], [9; 20]],

@@ -121,7 +121,7 @@ const MAX_DEPTH: usize = 4096;
 /// while resolving one object that was not cached.
 pub const WORK_MAX: u64 = 4 << 30;
 /// Pack and index mappings are released every this many bytes read.
-pub const RELEASE_EVERY: u64 = 96 << 20;
+pub const RELEASE_EVERY: u64 = 16 << 20;
 
 /// The largest delta base or intermediate version accepted while reading
 /// an object of at most `limit` bytes: a version of a file may be a delta
@@ -144,6 +144,7 @@ type Loc = (u32, u64);
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+pub static DBG: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 pub struct Packs {
     packs: Vec<Pack>,
     cache: Mutex<Cache>,
@@ -213,7 +214,14 @@ impl Packs {
                 // In pack order: the headers are read front to back.
                 let mut offsets: Vec<u64> = (0..p.count).filter_map(|k| p.offset(k)).collect();
                 offsets.sort_unstable();
+                let mut released_at = 0u64;
                 for o in offsets {
+                    // The headers touch every page of the pack: hand them
+                    // back as the pass goes.
+                    if o - released_at > RELEASE_EVERY {
+                        released_at = o;
+                        p.release();
+                    }
                     let Some(entry) = p.entry(o) else {
                         continue;
                     };
@@ -233,6 +241,8 @@ impl Packs {
         packs
     }
 
+    pub fn dbg_pending(&self) -> usize { self.cache.lock().map(|c| c.pending.capacity()).unwrap_or(0) }
+    pub fn dbg_bytes(&self) -> usize { self.cache.lock().map(|c| c.bytes).unwrap_or(0) }
     /// How many packs were opened.
     pub fn len(&self) -> usize {
         self.packs.len()
@@ -279,6 +289,23 @@ impl Packs {
         found
     }
 
+    /// The first `n` bytes of object `id`, if it is stored whole (not as
+    /// a delta): its kind, size and those bytes, without inflating the
+    /// rest. `None` for a delta or an object not in a pack.
+    pub fn prefix(&self, id: &[u8], n: usize, z: &mut Inflater) -> Option<(Kind, u64, Vec<u8>)> {
+        let loc = self.find(id)?;
+        let pack = self.packs.get(loc.0 as usize)?;
+        let entry = pack.entry(loc.1)?;
+        let Base::None(kind) = entry.base else {
+            return None;
+        };
+        let head = z
+            .inflate_prefix(pack.data.get(entry.data..)?, n.min(entry.size))
+            .ok()?;
+        self.note_read(head.len());
+        Some((kind, entry.size as u64, head))
+    }
+
     /// The kind and declared size of object `id`, from the headers of its
     /// delta chain and the first bytes of its outermost delta.
     pub fn header(&self, id: &[u8], z: &mut Inflater) -> Result<(Kind, u64), Error> {
@@ -307,31 +334,25 @@ impl Packs {
         }
     }
 
-    /// Counts `n` bytes of pack data read; past [`RELEASE_EVERY`], hands
-    /// every mapped page back to the page cache.
+    /// Counts `n` bytes of pack data read; past [`RELEASE_EVERY`],
+    /// hands every mapped page back to the page cache.
     fn note_read(&self, n: usize) {
-        let before = self
-            .read_since_release
-            .fetch_add(n as u64, Ordering::Relaxed);
-        if before + n as u64 >= RELEASE_EVERY {
+        // The kernel maps the pages around a faulting one too (up to 64
+        // KiB): count 16 KiB a read.
+        let n = n as u64 + (16 << 10);
+        let before = self.read_since_release.fetch_add(n, Ordering::Relaxed);
+        if before + n >= RELEASE_EVERY {
             self.read_since_release.store(0, Ordering::Relaxed);
             self.release();
         }
     }
 
-    /// Drops the mapped pages of every pack and index from this process
-    /// (they stay in the page cache; the next read faults them back in).
+    /// Drops the mapped pages of every pack from this process (they stay
+    /// in the page cache; the next read faults them back in). Indexes,
+    /// read by every lookup, stay mapped.
     pub fn release(&self) {
         for p in &self.packs {
-            // SAFETY: the mappings are read-only views of files git never
-            // modifies in place; MADV_DONTNEED on them only drops page
-            // table entries, and the next access reads the same bytes back
-            // from the page cache.
-            #[cfg(unix)]
-            unsafe {
-                let _ = p.data.unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
-                let _ = p.idx.unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
-            }
+            p.release();
         }
     }
 
@@ -354,6 +375,7 @@ impl Packs {
             }
             let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
             let entry = pack.entry(at.1).ok_or(Error::Corrupt)?;
+            self.note_read(0);
             if entry.size as u64 > cap {
                 return Err(Error::TooLarge(entry.size as u64));
             }
@@ -403,7 +425,9 @@ impl Packs {
             Some(w) if w != kind => Err(Error::WrongKind(kind)),
             _ => Ok(()),
         };
+        DBG[5].fetch_add(1, Ordering::Relaxed);
         if let Some((kind, data)) = self.cached(loc) {
+            DBG[6].fetch_add(1, Ordering::Relaxed);
             check_kind(kind)?;
             if data.len() as u64 > limit {
                 return Err(Error::TooLarge(data.len() as u64));
@@ -429,7 +453,7 @@ impl Packs {
                     pack.data.get(entry.data..).ok_or(Error::Corrupt)?,
                     entry.size,
                 )?;
-                self.note_read(read);
+                self.note_read(read); DBG[0].fetch_add(out.len() as u64, Ordering::Relaxed); DBG[1].fetch_add(1, Ordering::Relaxed);
                 let data: Data = Arc::new(out);
                 self.keep(at, kind, &data, None);
                 (data, at)
@@ -444,6 +468,9 @@ impl Packs {
             )?;
             self.note_read(read);
             let out = apply_delta(&data, &delta, cap).ok_or(Error::Corrupt)?;
+            DBG[2].fetch_add(delta.len() as u64, Ordering::Relaxed);
+            DBG[3].fetch_add(out.len() as u64, Ordering::Relaxed);
+            DBG[4].fetch_add(1, Ordering::Relaxed);
             work += out.len() as u64 + delta.len() as u64;
             if work > WORK_MAX {
                 return Err(Error::TooDeep);
@@ -480,6 +507,18 @@ impl Bottom {
 }
 
 impl Pack {
+    /// Drops this pack's mapped data pages from the process.
+    fn release(&self) {
+        // SAFETY: the mappings are read-only views of files git never
+        // modifies in place; MADV_DONTNEED on them only drops page table
+        // entries, and the next access reads the same bytes back from the
+        // page cache.
+        #[cfg(unix)]
+        unsafe {
+            let _ = self.data.unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
+        }
+    }
+
     fn open(idx_path: &Path) -> Option<Pack> {
         let idx_file = std::fs::File::open(idx_path).ok()?;
         let data_file = std::fs::File::open(idx_path.with_extension("pack")).ok()?;

@@ -141,6 +141,10 @@ pub enum Skip {
     LfsPointer,
     /// A ref that points at a tree or a blob, not a commit (`--history`).
     NotACommit,
+    /// A lock file, when there is nothing it could hold: no inventoried
+    /// value or name (`--history`; lock files are never searched for
+    /// credentials).
+    LockFile,
 }
 
 impl Skip {
@@ -155,6 +159,7 @@ impl Skip {
             Skip::Submodule => "submodule",
             Skip::LfsPointer => "lfs_pointer",
             Skip::NotACommit => "not_a_commit",
+            Skip::LockFile => "lock_file",
         }
     }
 }
@@ -286,6 +291,8 @@ pub struct Scanner {
     exposure: exposure::Exposure,
     pii: pii::Pii,
     identity: [u8; 32],
+    /// Inventoried names (for hardcoded assignments) to look for.
+    has_names: bool,
 }
 
 fn globset(globs: &[String]) -> GlobSet {
@@ -327,6 +334,7 @@ impl Scanner {
         }
         Scanner {
             identity: *id.finalize().as_bytes(),
+            has_names: names.iter().any(|n| n.len() >= 3),
             detectors: Detectors::get(),
             hardcoded: Hardcoded::new(names),
             fingerprints,
@@ -368,6 +376,13 @@ impl Scanner {
     /// `path` matches `scan.allow_paths`: skipped unread.
     pub fn allow_listed(&self, path: &str) -> bool {
         self.allow.is_match(path)
+    }
+
+    /// Nothing can be found in `path`, whatever its content: a lock file
+    /// is searched only for inventoried values and names, and there are
+    /// none. A history scan skips such files unread.
+    pub fn finds_nothing_in(&self, path: &str) -> bool {
+        is_lock_file(path) && self.fingerprints.is_empty() && !self.has_names
     }
 
     /// Scans one file's bytes; `path` is relative with `/` separators.
