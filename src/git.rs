@@ -753,17 +753,18 @@ fn changed_regions(
     }
     // Is a candidate a line of base's middle (anywhere)? A few are looked
     // for directly; many, through a set of line hashes.
-    let set: Option<HashSet<u64, foldhash::fast::RandomState>> = (candidates.len() > 32).then(|| {
-        use std::hash::BuildHasher;
-        let mut set = HashSet::with_hasher(foldhash::fast::RandomState::default());
-        let mut k = 0;
-        while k < base_mid.len() {
-            let (c, e) = line(base_mid, k, base_mid.len());
-            set.insert(keys.hash_one(&base_mid[k..c]));
-            k = e;
-        }
-        set
-    });
+    let set: Option<HashSet<u64, foldhash::fast::RandomState>> =
+        (candidates.len() > 32).then(|| {
+            use std::hash::BuildHasher;
+            let mut set = HashSet::with_hasher(foldhash::fast::RandomState::default());
+            let mut k = 0;
+            while k < base_mid.len() {
+                let (c, e) = line(base_mid, k, base_mid.len());
+                set.insert(keys.hash_one(&base_mid[k..c]));
+                k = e;
+            }
+            set
+        });
     let in_base = |l: &[u8]| -> bool {
         if let Some(set) = &set {
             use std::hash::BuildHasher;
@@ -808,6 +809,8 @@ fn changed_regions(
     (changed * 4 < new.len() * 3).then_some(out)
 }
 
+/// The walk hands out the blobs it found every this many.
+const EPOCH: usize = 8192;
 /// At most this much resolved pack data is kept for deltas still to come.
 /// On the benchmark history, 8 MiB already gives one inflate per object:
 /// a base is dropped once its last delta is applied.
@@ -1256,9 +1259,9 @@ type Reported = FastMap<(String, String), (u64, usize, Finding)>;
 struct BlobWork<'s> {
     scanner: &'s Scanner,
     objects: &'s Objects,
-    blobs: Vec<FirstSeen>,
-    groups: Vec<Range<usize>>,
-    next: std::sync::atomic::AtomicUsize,
+    /// Groups waiting for a thread, and whether the walk has ended.
+    queue: Mutex<(std::collections::VecDeque<Vec<FirstSeen>>, bool)>,
+    ready: std::sync::Condvar,
     keys: foldhash::quality::RandomState,
     reported: Mutex<Reported>,
     /// Blobs with findings, and blobs that could not be read, with what
@@ -1276,24 +1279,62 @@ struct Local {
 }
 
 impl BlobWork<'_> {
-    /// Scans groups until none is left.
+    /// Scans groups until the walk has ended and none is left.
     fn run(&self) -> Local {
         let mut local = Local::default();
         loop {
-            let g = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(range) = self.groups.get(g) else {
+            let group = {
+                let Ok(mut q) = self.queue.lock() else {
+                    break;
+                };
+                loop {
+                    if let Some(g) = q.0.pop_front() {
+                        break Some(g);
+                    }
+                    if q.1 {
+                        break None;
+                    }
+                    q = match self.ready.wait(q) {
+                        Ok(q) => q,
+                        Err(_) => return local,
+                    };
+                }
+            };
+            let Some(group) = group else {
                 break;
             };
             // The previous version of this file, as scanned.
             let mut prev: Option<(Oid, pack::Data)> = None;
-            for b in &self.blobs[range.clone()] {
+            for b in &group {
                 self.blob(b, &mut local, &mut prev);
             }
             if let Some(bar) = self.bar {
-                bar.inc(range.len() as u64);
+                bar.inc(group.len() as u64);
             }
         }
         local
+    }
+
+    /// Hands out `blobs` (found by the walk since the last call) as
+    /// groups: a file's versions in walk order, the largest groups first.
+    fn push(&self, mut blobs: Vec<FirstSeen>, done: bool) {
+        blobs.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.index.cmp(&b.index)));
+        let mut groups: Vec<Vec<FirstSeen>> = Vec::new();
+        for b in blobs {
+            match groups.last_mut() {
+                Some(g) if g[0].path == b.path => g.push(b),
+                _ => groups.push(vec![b]),
+            }
+        }
+        groups.sort_by_key(|g| std::cmp::Reverse(g.len()));
+        if let Some(bar) = self.bar {
+            bar.inc_length(groups.iter().map(|g| g.len() as u64).sum());
+        }
+        if let Ok(mut q) = self.queue.lock() {
+            q.0.extend(groups);
+            q.1 |= done;
+        }
+        self.ready.notify_all();
     }
 
     /// The content of `base` if it was scanned as text (so its lines are
@@ -1309,7 +1350,7 @@ impl BlobWork<'_> {
         {
             return Some(d.clone());
         }
-        pack::DBG[7].fetch_add(1, std::sync::atomic::Ordering::Relaxed); let d = self
+        let d = self
             .objects
             .read(base.as_bytes(), Kind::Blob, self.scanner.max_file_size(), z)
             .ok()?;
@@ -1326,7 +1367,8 @@ impl BlobWork<'_> {
             files: (local.stats.files - before.0) as u64,
             bytes: local.stats.bytes - before.1,
             lossy: (local.stats.lossy_utf8 - before.2) as u64,
-            skip: (o == Outcome::Unreadable).then(|| (Skip::Unreadable.as_str(), b.path.to_string())),
+            skip: (o == Outcome::Unreadable)
+                .then(|| (Skip::Unreadable.as_str(), b.path.to_string())),
         };
         if let Ok(mut v) = self.outcomes.lock() {
             v.push((b.clone(), o, counted));
@@ -1469,17 +1511,37 @@ pub fn history(
     let known_commit = |id: &Oid| cache.as_ref().is_some_and(|c| c.walked(id));
     let t0 = std::time::Instant::now();
     if std::env::var_os("KL_DBG").is_some() {
-        eprintln!("open {}", std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("Rss")).collect::<Vec<_>>().join(" "));
+        eprintln!(
+            "open {}",
+            std::fs::read_to_string("/proc/self/status")
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.starts_with("Rss"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
     if std::env::var_os("KL_DBG").is_some() {
         eprintln!("graph {:?} {}", t0.elapsed(), 0);
-        eprintln!("graph {}", std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("Rss")).collect::<Vec<_>>().join(" "));
+        eprintln!(
+            "graph {}",
+            std::fs::read_to_string("/proc/self/status")
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.starts_with("Rss"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     git.commits = commits.len();
+    // Progress on a terminal only: commits walked, blob versions scanned.
+    let bars = std::io::stderr()
+        .is_terminal()
+        .then(indicatif::MultiProgress::new);
     let bar = |len: usize, what: &str| {
-        std::io::stderr().is_terminal().then(|| {
-            let b = indicatif::ProgressBar::new(len as u64);
+        bars.as_ref().map(|m| {
+            let b = m.add(indicatif::ProgressBar::new(len as u64));
             b.set_style(
                 indicatif::ProgressStyle::with_template(&format!(
                     "{{spinner}} {what} {{pos}}/{{len}} {{wide_bar}} {{eta}}"
@@ -1495,8 +1557,30 @@ pub fn history(
         .unwrap_or_default();
     let known_object = |id: &Id| cache.as_ref().is_some_and(|c| c.seen(id));
     let first_index = cache.as_ref().map_or(0, |c| c.next_index());
-    // The walk: every tree once, every blob first seen (each tree and
-    // blob read once, on this thread).
+    let scan_bar = bar(0, "scanning history: blob versions");
+    let work = BlobWork {
+        scanner,
+        objects: &objects,
+        queue: Mutex::default(),
+        ready: std::sync::Condvar::new(),
+        keys: foldhash::quality::RandomState::default(),
+        reported: Mutex::default(),
+        outcomes: Mutex::default(),
+        bar: scan_bar.as_ref(),
+    };
+    // Blobs to scan again (an earlier run found something in them, or
+    // could not read them), each on its own.
+    if let Some(c) = &cache {
+        for (b, _) in &c.again {
+            work.push(vec![b.clone()], false);
+        }
+    }
+    // The walk (this thread): every tree once, every blob first seen.
+    // Every EPOCH blobs, the blobs found so far are handed to the other
+    // threads, grouped by path: later versions of a file have later walk
+    // indices, so a file's versions are scanned in order, epoch after
+    // epoch (the first version of a file in an epoch reads its previous
+    // one again). Then this thread scans too.
     let mut walk = TreeWalk {
         objects: &objects,
         z: Inflater::default(),
@@ -1509,68 +1593,6 @@ pub fn history(
         found: Vec::new(),
     };
     let walk_bar = bar(commits.len(), "walking history: commits");
-    for c in &commits {
-        if let Some(b) = &walk_bar {
-            b.inc(1);
-        }
-        if walk.first_time(raw(&c.tree)) {
-            walk.tree(c.tree, "", c.id);
-        }
-    }
-    if let Some(b) = &walk_bar {
-        b.finish_and_clear();
-    }
-    if std::env::var_os("KL_DBG").is_some() {
-        eprintln!("{}", std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().filter(|l| l.starts_with("Rss")).collect::<Vec<_>>().join(" "));
-        eprintln!("walk {:?}", t0.elapsed());
-        eprintln!("seen {} cap {}; found {}; last_at {}; paths bytes {}; pending {}; cache bytes {}", walk.seen.len(), walk.seen.capacity(), walk.found.len(), walk.last_at.len(), 0, objects.packs.dbg_pending(), objects.packs.dbg_bytes());
-    }
-    // The trees and blobs seen, for the cache (the set itself is not
-    // needed any more).
-    let seen: Vec<Id> = if cache.is_some() {
-        let mut v: Vec<Id> = walk.seen.drain().collect();
-        v.sort_unstable();
-        v
-    } else {
-        Vec::new()
-    };
-    walk.seen = FastSet::default();
-    // Blobs to scan again (an earlier run found something in them, or
-    // could not read them), each on its own; then the blobs of this walk,
-    // grouped by path, each group in walk order, the largest groups first.
-    let mut blobs: Vec<FirstSeen> = cache
-        .as_ref()
-        .map(|c| c.again.iter().map(|(b, _)| b.clone()).collect())
-        .unwrap_or_default();
-    let mut groups: Vec<Range<usize>> = (0..blobs.len()).map(|i| i..i + 1).collect();
-    let mut found = std::mem::take(&mut walk.found);
-    found.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(a.index.cmp(&b.index)));
-    let start = blobs.len();
-    blobs.extend(found);
-    let mut i = start;
-    let mut by_path: Vec<Range<usize>> = Vec::new();
-    while i < blobs.len() {
-        let mut j = i + 1;
-        while j < blobs.len() && blobs[j].path == blobs[i].path {
-            j += 1;
-        }
-        by_path.push(i..j);
-        i = j;
-    }
-    by_path.sort_by_key(|r| std::cmp::Reverse(r.len()));
-    groups.extend(by_path);
-    let scan_bar = bar(blobs.len(), "scanning history: blob versions");
-    let work = BlobWork {
-        scanner,
-        objects: &objects,
-        blobs,
-        groups,
-        next: std::sync::atomic::AtomicUsize::new(0),
-        keys: foldhash::quality::RandomState::default(),
-        reported: Mutex::default(),
-        outcomes: Mutex::default(),
-        bar: scan_bar.as_ref(),
-    };
     let locals: Vec<Local> = std::thread::scope(|scope| {
         let handles: Vec<_> = (1..threads)
             .map(|_| {
@@ -1578,6 +1600,21 @@ pub fn history(
                 scope.spawn(move || work.run())
             })
             .collect();
+        for c in &commits {
+            if let Some(b) = &walk_bar {
+                b.inc(1);
+            }
+            if walk.first_time(raw(&c.tree)) {
+                walk.tree(c.tree, "", c.id);
+            }
+            if threads > 1 && walk.found.len() >= EPOCH {
+                work.push(std::mem::take(&mut walk.found), false);
+            }
+        }
+        if let Some(b) = &walk_bar {
+            b.finish_and_clear();
+        }
+        work.push(std::mem::take(&mut walk.found), true);
         let mut locals = vec![work.run()];
         locals.extend(handles.into_iter().filter_map(|h| h.join().ok()));
         locals
@@ -1588,6 +1625,14 @@ pub fn history(
     if std::env::var_os("KL_DBG").is_some() {
         eprintln!("scan {:?}", t0.elapsed());
     }
+    // The trees and blobs seen, for the cache.
+    let seen: Vec<Id> = if cache.is_some() {
+        let mut v: Vec<Id> = walk.seen.drain().collect();
+        v.sort_unstable();
+        v
+    } else {
+        Vec::new()
+    };
     let walk = (
         std::mem::take(&mut walk.stats),
         std::mem::take(&mut walk.git),
@@ -1623,10 +1668,6 @@ pub fn history(
         if changed && let Err(e) = c.save() {
             git.cache = format!("{} (not saved: {e})", git.cache);
         }
-    }
-    if std::env::var_os("KL_DBG").is_some() {
-        let d: Vec<u64> = pack::DBG.iter().map(|a| a.load(std::sync::atomic::Ordering::Relaxed)).collect();
-        eprintln!("whole inflated {} MB in {} objects; delta {} MB -> {} MB in {}; reads {} cached {}; base rereads {}", d[0]>>20, d[1], d[2]>>20, d[3]>>20, d[4], d[5], d[6], d[7]);
     }
     let reported = work.reported.into_inner().unwrap_or_default();
     let mut all: Vec<(u64, usize, Finding)> = reported.into_values().collect();
@@ -1788,7 +1829,11 @@ mod tests {
                 old[last].pop();
             }
             let mut new = old.clone();
-            let edits = if round % 7 == 0 { 1 + rnd(60) } else { 1 + rnd(4) };
+            let edits = if round % 7 == 0 {
+                1 + rnd(60)
+            } else {
+                1 + rnd(4)
+            };
             for _ in 0..edits {
                 let len = new.len().max(1);
                 match rnd(6) {

@@ -120,8 +120,26 @@ const MAX_DEPTH: usize = 4096;
 /// At most this many bytes are produced (inflated or copied by deltas)
 /// while resolving one object that was not cached.
 pub const WORK_MAX: u64 = 4 << 30;
-/// Pack and index mappings are released every this many bytes read.
-pub const RELEASE_EVERY: u64 = 16 << 20;
+/// How much of the process may be mapped file pages (the executable, the
+/// indexes, pack pages) before the pack pages are released; checked every
+/// [`RELEASE_EVERY`] bytes read.
+pub const FILE_RSS_MAX: u64 = 48 << 20;
+pub const RELEASE_EVERY: u64 = 4 << 20;
+
+/// The process's resident file-backed (and shared) memory, from
+/// `/proc/self/statm`; `None` where that is not available.
+fn file_rss() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let s = std::fs::read_to_string("/proc/self/statm").ok()?;
+        let shared: u64 = s.split_whitespace().nth(2)?.parse().ok()?;
+        Some(shared * 4096)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
 
 /// The largest delta base or intermediate version accepted while reading
 /// an object of at most `limit` bytes: a version of a file may be a delta
@@ -144,7 +162,6 @@ type Loc = (u32, u64);
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-pub static DBG: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 pub struct Packs {
     packs: Vec<Pack>,
     cache: Mutex<Cache>,
@@ -241,8 +258,6 @@ impl Packs {
         packs
     }
 
-    pub fn dbg_pending(&self) -> usize { self.cache.lock().map(|c| c.pending.capacity()).unwrap_or(0) }
-    pub fn dbg_bytes(&self) -> usize { self.cache.lock().map(|c| c.bytes).unwrap_or(0) }
     /// How many packs were opened.
     pub fn len(&self) -> usize {
         self.packs.len()
@@ -282,8 +297,17 @@ impl Packs {
         z: &mut Inflater,
     ) -> Result<(Kind, Data), Error> {
         let loc = self.find(id).ok_or(Error::Missing)?;
-        let found = self.unpack(loc, want, limit, z);
+        let mut kept: Vec<Kept> = Vec::new();
+        let found = self.unpack(loc, want, limit, z, &mut kept);
+        // One lock for what this read leaves behind: the objects deltas
+        // still need, and the deltas applied (this read's own included).
         if let Ok(mut c) = self.cache.lock() {
+            for (at, kind, data, base) in &kept {
+                c.put(*at, *kind, data);
+                if let Some(b) = base {
+                    c.used(*b);
+                }
+            }
             c.used(loc);
         }
         found
@@ -310,7 +334,7 @@ impl Packs {
     /// delta chain and the first bytes of its outermost delta.
     pub fn header(&self, id: &[u8], z: &mut Inflater) -> Result<(Kind, u64), Error> {
         let loc = self.find(id).ok_or(Error::Missing)?;
-        let (chain, bottom) = self.chain(loc, MAX_OBJECT)?;
+        let (chain, bottom) = self.chain(loc, MAX_OBJECT, &|at| self.cached(at))?;
         let kind = bottom.kind();
         let size = match chain.first() {
             Some((at, entry)) => self.delta_result_size(*at, entry, z)?,
@@ -323,27 +347,19 @@ impl Packs {
         self.cache.lock().ok()?.get(loc)
     }
 
-    /// Keeps an object that deltas still to come need, and lets go of the
-    /// base `used` (if any) when this was its last delta.
-    fn keep(&self, loc: Loc, kind: Kind, data: &Data, used: Option<Loc>) {
-        if let Ok(mut c) = self.cache.lock() {
-            c.put(loc, kind, data);
-            if let Some(b) = used {
-                c.used(b);
-            }
-        }
-    }
-
-    /// Counts `n` bytes of pack data read; past [`RELEASE_EVERY`],
-    /// hands every mapped page back to the page cache.
+    /// Counts `n` bytes of pack data read. Every [`RELEASE_EVERY`], looks
+    /// at how much of the process is mapped file pages and, past
+    /// [`FILE_RSS_MAX`], hands the packs' pages back to the page cache.
+    /// (Reads touch more than they read: the kernel maps the pages around
+    /// a faulting one too, up to 64 KiB; so a read counts 16 KiB more.)
     fn note_read(&self, n: usize) {
-        // The kernel maps the pages around a faulting one too (up to 64
-        // KiB): count 16 KiB a read.
         let n = n as u64 + (16 << 10);
         let before = self.read_since_release.fetch_add(n, Ordering::Relaxed);
         if before + n >= RELEASE_EVERY {
             self.read_since_release.store(0, Ordering::Relaxed);
-            self.release();
+            if file_rss().is_none_or(|b| b > FILE_RSS_MAX) {
+                self.release();
+            }
         }
     }
 
@@ -360,7 +376,12 @@ impl Packs {
     /// whole or cached object: headers only, nothing inflated. Detects
     /// cycles and refuses chains deeper than [`MAX_DEPTH`] or with an
     /// entry larger than `cap`.
-    fn chain(&self, loc: Loc, cap: u64) -> Result<(Vec<(Loc, Entry)>, Bottom), Error> {
+    fn chain(
+        &self,
+        loc: Loc,
+        cap: u64,
+        cached: &dyn Fn(Loc) -> Option<(Kind, Data)>,
+    ) -> Result<(Vec<(Loc, Entry)>, Bottom), Error> {
         let mut chain: Vec<(Loc, Entry)> = Vec::new();
         // Offset deltas point strictly backwards within their pack, so a
         // cycle needs a delta by id: the places reached by id are enough
@@ -369,7 +390,7 @@ impl Packs {
         let mut at = loc;
         loop {
             if !chain.is_empty()
-                && let Some((kind, data)) = self.cached(at)
+                && let Some((kind, data)) = cached(at)
             {
                 return Ok((chain, Bottom::Cached(at, kind, data)));
             }
@@ -420,22 +441,32 @@ impl Packs {
         want: Option<Kind>,
         limit: u64,
         z: &mut Inflater,
+        kept: &mut Vec<Kept>,
     ) -> Result<(Kind, Data), Error> {
         let check_kind = |kind: Kind| match want {
             Some(w) if w != kind => Err(Error::WrongKind(kind)),
             _ => Ok(()),
         };
-        DBG[5].fetch_add(1, Ordering::Relaxed);
-        if let Some((kind, data)) = self.cached(loc) {
-            DBG[6].fetch_add(1, Ordering::Relaxed);
-            check_kind(kind)?;
-            if data.len() as u64 > limit {
-                return Err(Error::TooLarge(data.len() as u64));
-            }
-            return Ok((kind, data));
-        }
         let cap = base_cap(limit);
-        let (mut chain, bottom) = self.chain(loc, cap)?;
+        // One lock: the object itself, or its chain down to a cached or
+        // whole object (headers only: a few hundred nanoseconds a step).
+        let walked = {
+            let c = self.cache.lock().map_err(|_| Error::Corrupt)?;
+            match c.get(loc) {
+                Some(hit) => Ok(hit),
+                None => Err(self.chain(loc, cap, &|at| c.get(at))),
+            }
+        };
+        let (mut chain, bottom) = match walked {
+            Ok((kind, data)) => {
+                check_kind(kind)?;
+                if data.len() as u64 > limit {
+                    return Err(Error::TooLarge(data.len() as u64));
+                }
+                return Ok((kind, data));
+            }
+            Err(chain) => chain?,
+        };
         let kind = bottom.kind();
         check_kind(kind)?;
         let declared = match chain.first() {
@@ -453,9 +484,9 @@ impl Packs {
                     pack.data.get(entry.data..).ok_or(Error::Corrupt)?,
                     entry.size,
                 )?;
-                self.note_read(read); DBG[0].fetch_add(out.len() as u64, Ordering::Relaxed); DBG[1].fetch_add(1, Ordering::Relaxed);
+                self.note_read(read);
                 let data: Data = Arc::new(out);
-                self.keep(at, kind, &data, None);
+                kept.push((at, kind, data.clone(), None));
                 (data, at)
             }
         };
@@ -468,21 +499,22 @@ impl Packs {
             )?;
             self.note_read(read);
             let out = apply_delta(&data, &delta, cap).ok_or(Error::Corrupt)?;
-            DBG[2].fetch_add(delta.len() as u64, Ordering::Relaxed);
-            DBG[3].fetch_add(out.len() as u64, Ordering::Relaxed);
-            DBG[4].fetch_add(1, Ordering::Relaxed);
             work += out.len() as u64 + delta.len() as u64;
             if work > WORK_MAX {
                 return Err(Error::TooDeep);
             }
             let out: Data = Arc::new(out);
-            self.keep(at, kind, &out, Some(base));
+            kept.push((at, kind, out.clone(), Some(base)));
             data = out;
             base = at;
         }
         Ok((kind, data))
     }
 }
+
+/// An object resolved by a read, to keep if deltas still need it, and the
+/// base its delta was applied to.
+type Kept = (Loc, Kind, Data, Option<Loc>);
 
 /// Where a delta chain ends.
 enum Bottom {
@@ -515,7 +547,9 @@ impl Pack {
         // page cache.
         #[cfg(unix)]
         unsafe {
-            let _ = self.data.unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
+            let _ = self
+                .data
+                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
         }
     }
 
@@ -596,11 +630,15 @@ impl Pack {
         };
         let hi = (be32(&self.idx, fan + first * 4)? as usize).min(self.count);
         let (mut lo, mut hi) = (lo, hi);
+        let key = u64::from_be_bytes(id.get(..8)?.try_into().ok()?);
         while lo < hi {
             let mid = (lo + hi) / 2;
             let at = ids + mid * stride;
             let cand = self.idx.get(at..at + ID)?;
-            match cand.cmp(id) {
+            // The first 8 bytes decide almost every step.
+            let head = u64::from_be_bytes(cand[..8].try_into().ok()?);
+            let order = head.cmp(&key).then_with(|| cand[8..].cmp(&id[8..]));
+            match order {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return self.offset(mid),
