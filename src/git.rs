@@ -886,6 +886,22 @@ fn oid_hex(hex: &[u8]) -> Option<Oid> {
 /// A raw object id.
 type Id = [u8; 20];
 
+/// Git's order of tree entries: by name, a folder's name as if it ended
+/// with `/`.
+fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    match a[..n].cmp(&b[..n]) {
+        std::cmp::Ordering::Equal => {}
+        o => return o,
+    }
+    let next = |s: &[u8], dir: bool| match s.get(n) {
+        Some(c) => *c,
+        None if dir => b'/',
+        None => 0,
+    };
+    next(a, a_dir).cmp(&next(b, b_dir))
+}
+
 fn raw(id: &Oid) -> Id {
     let mut out = [0u8; 20];
     let b = id.as_bytes();
@@ -1147,6 +1163,8 @@ struct TreeWalk<'f> {
     /// The last blob seen at each path: the next one there is its new
     /// version.
     last_at: FastMap<std::sync::Arc<str>, Oid>,
+    /// The last tree read whole at each folder.
+    last_tree: FastMap<String, pack::Data>,
     stats: Stats,
     git: GitStats,
     next_index: u64,
@@ -1176,6 +1194,12 @@ impl TreeWalk<'_> {
                 return;
             }
         };
+        // The previous tree at this folder: its entries were all seen, so
+        // an entry it has unchanged needs no lookup (most entries of a
+        // changed tree are unchanged).
+        let prev = self.last_tree.get(prefix).cloned();
+        let prev: &[u8] = prev.as_deref().map_or(&[], |v| v.as_slice());
+        let mut pj = 0usize;
         let mut i = 0;
         while i < data.len() {
             let Some((mode, name, oid, len)) = parse_entry(&data[i..]) else {
@@ -1183,7 +1207,25 @@ impl TreeWalk<'_> {
                 return;
             };
             i += len;
-            if !self.first_time(oid) {
+            let mut unchanged = false;
+            while pj < prev.len() {
+                let Some((pm, pn, pid, plen)) = parse_entry(&prev[pj..]) else {
+                    pj = prev.len();
+                    break;
+                };
+                match git_order(pn, pm == 0o040000, name, mode == 0o040000) {
+                    std::cmp::Ordering::Less => pj += plen,
+                    std::cmp::Ordering::Equal => {
+                        if pid == oid && pm == mode {
+                            unchanged = true;
+                            pj += plen;
+                        }
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            if unchanged || !self.first_time(oid) {
                 continue;
             }
             let Ok(oid) = Oid::from_bytes(&oid) else {
@@ -1217,6 +1259,13 @@ impl TreeWalk<'_> {
                         base,
                     })
                 }
+            }
+        }
+        // Read whole: the next tree at this folder is compared with it.
+        match self.last_tree.get_mut(prefix) {
+            Some(t) => *t = data,
+            None => {
+                self.last_tree.insert(prefix.to_string(), data);
             }
         }
     }
@@ -1587,6 +1636,7 @@ pub fn history(
         seen: FastSet::default(),
         known: &known_object,
         last_at,
+        last_tree: FastMap::default(),
         stats: Stats::default(),
         git: GitStats::default(),
         next_index: first_index,

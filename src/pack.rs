@@ -629,8 +629,50 @@ impl Pack {
             be32(&self.idx, fan + (first - 1) * 4)? as usize
         };
         let hi = (be32(&self.idx, fan + first * 4)? as usize).min(self.count);
-        let (mut lo, mut hi) = (lo, hi);
+        let (mut lo, mut hi) = (lo.min(hi), hi);
         let key = u64::from_be_bytes(id.get(..8)?.try_into().ok()?);
+        let head_at = |i: usize| -> Option<u64> {
+            let at = ids + i * stride;
+            Some(u64::from_be_bytes(
+                self.idx.get(at..at + 8)?.try_into().ok()?,
+            ))
+        };
+        // Ids are hashes, evenly spread: a few interpolation steps narrow
+        // the bucket to a handful of entries (binary search finishes;
+        // uneven ids only cost the binary search they would anyway).
+        for _ in 0..3 {
+            if hi - lo < 16 {
+                break;
+            }
+            let (a, b) = (head_at(lo)?, head_at(hi - 1)?);
+            if key < a || key > b || b <= a {
+                break;
+            }
+            let frac = (key - a) as u128 * (hi - 1 - lo) as u128 / (b - a) as u128;
+            let guess = lo + frac as usize;
+            let g = head_at(guess)?;
+            // Keep the target inside [lo, hi): step past the guess by a
+            // margin, then check the margin holds.
+            let margin = 8;
+            if g < key {
+                let nlo = (guess + 1).min(hi);
+                let probe = (guess + margin).min(hi - 1);
+                lo = nlo;
+                if head_at(probe)? > key {
+                    hi = probe;
+                }
+            } else if g > key {
+                let nhi = guess;
+                let probe = guess.saturating_sub(margin).max(lo);
+                hi = nhi;
+                if head_at(probe)? < key {
+                    lo = probe + 1;
+                }
+            } else {
+                // Same first 8 bytes: the binary search settles the rest.
+                break;
+            }
+        }
         while lo < hi {
             let mid = (lo + hi) / 2;
             let at = ids + mid * stride;
