@@ -933,6 +933,7 @@ fn tips(
     repo: &Repository,
     objects: &Objects,
     z: &mut Inflater,
+    known: &dyn Fn(&Oid) -> bool,
     git: &mut GitStats,
     stats: &mut Stats,
 ) -> Vec<Oid> {
@@ -979,6 +980,13 @@ fn tips(
     for (name, target) in named {
         if let Some(c) = peeled.get(&target) {
             out.extend(*c);
+            continue;
+        }
+        // A commit an earlier run walked (the history cache): nothing to
+        // read.
+        if known(&target) {
+            peeled.insert(target, Some(target));
+            out.push(target);
             continue;
         }
         let mut id = target;
@@ -1555,34 +1563,10 @@ pub fn history(
     // would cost more than it saves.
     let objects = objects_of(&repo, !warm);
     let mut z = Inflater::default();
-    let tips = tips(&repo, &objects, &mut z, &mut git, &mut stats);
-    let shallow = shallow_cuts(&repo);
     let known_commit = |id: &Oid| cache.as_ref().is_some_and(|c| c.walked(id));
-    let t0 = std::time::Instant::now();
-    if std::env::var_os("KL_DBG").is_some() {
-        eprintln!(
-            "open {}",
-            std::fs::read_to_string("/proc/self/status")
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| l.starts_with("Rss"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-    }
+    let tips = tips(&repo, &objects, &mut z, &known_commit, &mut git, &mut stats);
+    let shallow = shallow_cuts(&repo);
     let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
-    if std::env::var_os("KL_DBG").is_some() {
-        eprintln!("graph {:?} {}", t0.elapsed(), 0);
-        eprintln!(
-            "graph {}",
-            std::fs::read_to_string("/proc/self/status")
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| l.starts_with("Rss"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-    }
     git.commits = commits.len();
     // Progress on a terminal only: commits walked, blob versions scanned.
     let bars = std::io::stderr()
@@ -1672,9 +1656,6 @@ pub fn history(
     if let Some(b) = &scan_bar {
         b.finish_and_clear();
     }
-    if std::env::var_os("KL_DBG").is_some() {
-        eprintln!("scan {:?}", t0.elapsed());
-    }
     // The trees and blobs seen, for the cache.
     let seen: Vec<Id> = if cache.is_some() {
         let mut v: Vec<Id> = walk.seen.drain().collect();
@@ -1700,13 +1681,20 @@ pub fn history(
         git.unreadable.extend(l.unreadable);
     }
     let outcomes = work.outcomes.into_inner().unwrap_or_default();
+    let reported = work.reported.into_inner().unwrap_or_default();
+    // The packs (their mappings and caches) are done with.
+    drop(walk_bar);
+    drop(scan_bar);
+    drop(objects);
+    let commit_ids: Vec<Oid> = commits.iter().map(|n| n.id).collect();
+    drop(commits);
     // The cache: what this run adds to it, and the totals of the runs
     // before (so that a warm run reports what a cold one does).
     if let Some(c) = cache.as_mut() {
         c.merge_counts(&mut stats, &mut git);
         let complete_walk = !git.unreadable.iter().any(|u| u.kind != "blob");
         let changed = c.record(
-            commits.iter().map(|n| n.id).collect(),
+            commit_ids,
             seen,
             last_at,
             outcomes,
@@ -1719,7 +1707,6 @@ pub fn history(
             git.cache = format!("{} (not saved: {e})", git.cache);
         }
     }
-    let reported = work.reported.into_inner().unwrap_or_default();
     let mut all: Vec<(u64, usize, Finding)> = reported.into_values().collect();
     all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let out = all.into_iter().map(|(_, _, f)| f).collect();

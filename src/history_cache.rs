@@ -422,19 +422,17 @@ impl HistoryCache {
             }
         }
         let body = w.0;
-        let mut file = Vec::with_capacity(body.len() + 80);
-        file.extend_from_slice(MAGIC);
-        file.extend_from_slice(&self.identity);
-        file.extend((body.len() as u64).to_le_bytes());
-        file.extend_from_slice(&body);
-        file.extend_from_slice(blake3::hash(&body).as_bytes());
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let tmp = dir.join(format!("history.cache.{}.{nanos}.tmp", std::process::id()));
         let written = (|| {
             let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&file)?;
+            f.write_all(MAGIC)?;
+            f.write_all(&self.identity)?;
+            f.write_all(&(body.len() as u64).to_le_bytes())?;
+            f.write_all(&body)?;
+            f.write_all(blake3::hash(&body).as_bytes())?;
             f.sync_all()?;
             std::fs::rename(&tmp, &self.path)
         })();

@@ -123,7 +123,7 @@ pub const WORK_MAX: u64 = 4 << 30;
 /// How much of the process may be mapped file pages (the executable, the
 /// indexes, pack pages) before the pack pages are released; checked every
 /// [`RELEASE_EVERY`] bytes read.
-pub const FILE_RSS_MAX: u64 = 48 << 20;
+pub const FILE_RSS_MAX: u64 = 40 << 20;
 pub const RELEASE_EVERY: u64 = 4 << 20;
 
 /// The process's resident file-backed (and shared) memory, from
