@@ -1550,7 +1550,7 @@ pub fn history(
     let mut cache = if opts.no_cache {
         None
     } else {
-        Some(HistoryCache::load(&repo.commondir(), scanner.identity()))
+        Some(HistoryCache::load(repo.commondir(), scanner.identity()))
     };
     let warm = cache
         .as_ref()
@@ -1708,7 +1708,7 @@ pub fn history(
         }
     }
     let mut all: Vec<(u64, usize, Finding)> = reported.into_values().collect();
-    all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    all.sort_by_key(|a| (a.0, a.1));
     let out = all.into_iter().map(|(_, _, f)| f).collect();
     Ok((out, finish(stats, git, opts)))
 }

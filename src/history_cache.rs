@@ -549,9 +549,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut c = HistoryCache::load(dir.path(), [1; 32]);
         assert_eq!(c.state, State::Cold);
-        let mut stats = Stats::default();
-        stats.files = 3;
-        stats.bytes = 300;
+        let mut stats = Stats {
+            files: 3,
+            bytes: 300,
+            ..Stats::default()
+        };
         stats.skip(Skip::Binary, "logo.png".into());
         stats.skip(Skip::Unreadable, "gone.txt".into());
         let git = GitStats {
