@@ -565,12 +565,17 @@ fn line_start(text: &[u8], i: usize) -> usize {
     memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1)
 }
 
-/// The length of the common prefix of `a` and `b`, 32 bytes at a time.
+/// The length of the common prefix of `a` and `b`, 8 bytes at a time.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
     let mut i = 0;
-    while i + 32 <= n && a[i..i + 32] == b[i..i + 32] {
-        i += 32;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let (x, y) = (word(x), word(y));
+        if x != y {
+            return i + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        i += 8;
     }
     while i < n && a[i] == b[i] {
         i += 1;
@@ -578,18 +583,30 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     i
 }
 
-/// The length of the common suffix of `a` and `b`, 32 bytes at a time.
+/// The length of the common suffix of `a` and `b`, 8 bytes at a time.
 fn common_suffix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
     let mut k = 0;
-    while k + 32 <= n && a[n - k - 32..n - k] == b[n - k - 32..n - k] {
-        k += 32;
+    for (x, y) in a.rchunks_exact(8).zip(b.rchunks_exact(8)) {
+        let (x, y) = (word(x), word(y));
+        if x != y {
+            return k + ((x ^ y).leading_zeros() / 8) as usize;
+        }
+        k += 8;
     }
     while k < n && a[n - k - 1] == b[n - k - 1] {
         k += 1;
     }
     k
+}
+
+/// Eight bytes as a little-endian word (so the first differing byte is
+/// the lowest differing bit's).
+fn word(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&c[..8]);
+    u64::from_le_bytes(w)
 }
 
 /// What is left to scan in `new` whose previous version was `base`: every
@@ -680,6 +697,16 @@ fn changed_regions(
     let mut lost = 0usize;
     const AHEAD: usize = 16;
     while i < new_tail {
+        // Equal runs of whole lines are skipped by one byte comparison.
+        let p = common_prefix(&new[i..new_tail], &base[j..base_tail]);
+        if i + p == new_tail && j + p == base_tail {
+            break;
+        }
+        if let Some(k) = memchr::memrchr(b'\n', &new[i..i + p]) {
+            i += k + 1;
+            j += k + 1;
+            continue;
+        }
         let (ni, ne) = line(new, i, new_tail);
         if j < base_tail {
             let (bj, be) = line(base, j, base_tail);
@@ -693,16 +720,19 @@ fn changed_regions(
         // i+d is base line j), `d` base lines deleted (new line i is base
         // line j+d), or `d` lines replaced (new line i+d is base line
         // j+d): the next AHEAD lines of each side, compared.
-        let ahead = |t: &[u8], mut at: usize, end: usize| -> Vec<(usize, usize)> {
-            let mut v = Vec::with_capacity(AHEAD + 1);
-            while at < end && v.len() <= AHEAD {
+        let ahead = |t: &[u8], mut at: usize, end: usize| -> ([(usize, usize); AHEAD + 1], usize) {
+            let mut v = [(0, 0); AHEAD + 1];
+            let mut n = 0;
+            while at < end && n <= AHEAD {
                 let (c, e) = line(t, at, end);
-                v.push((at, c));
+                v[n] = (at, c);
+                n += 1;
                 at = e;
             }
-            v
+            (v, n)
         };
-        let (na, ba) = (ahead(new, i, new_tail), ahead(base, j, base_tail));
+        let ((na, nn), (ba, bn)) = (ahead(new, i, new_tail), ahead(base, j, base_tail));
+        let (na, ba) = (&na[..nn], &ba[..bn]);
         let eq = |x: Option<&(usize, usize)>, y: Option<&(usize, usize)>| match (x, y) {
             (Some(&(xs, xc)), Some(&(ys, yc))) => new[xs..xc] == base[ys..yc],
             _ => false,
@@ -1922,6 +1952,28 @@ mod tests {
                 reference(nw.as_bytes(), o.as_bytes()),
                 "round {round}:\nold {o:?}\nnew {nw:?}"
             );
+        }
+    }
+
+    #[test]
+    fn common_prefixes_and_suffixes() {
+        for (a, b) in [
+            (&b""[..], &b""[..]),
+            (b"abc", b"abd"),
+            (b"0123456789abcdefX", b"0123456789abcdefY"),
+            (b"0123456789abcdef", b"0123456789abcdefgh"),
+            (b"Xbcdefghijklmnop", b"Ybcdefghijklmnop"),
+            (b"same same same same", b"same same same same"),
+        ] {
+            let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+            let s = a
+                .iter()
+                .rev()
+                .zip(b.iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count();
+            assert_eq!(common_prefix(a, b), p, "{a:?} {b:?}");
+            assert_eq!(common_suffix(a, b), s, "{a:?} {b:?}");
         }
     }
 

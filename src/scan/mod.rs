@@ -417,7 +417,9 @@ impl Scanner {
             return None;
         }
         stats.files += 1;
-        let text = match std::str::from_utf8(bytes) {
+        // SIMD validation: several times std's on non-ASCII text (a
+        // history scan validates every version of every file).
+        let text = match simdutf8::basic::from_utf8(bytes) {
             Ok(t) => std::borrow::Cow::Borrowed(t),
             Err(_) => {
                 stats.lossy_utf8 += 1;
