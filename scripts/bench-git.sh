@@ -26,9 +26,10 @@
 #   keyledger cold (no cache), gitleaks, keyledger warm (the cache the cold
 #   run wrote), keyledger --no-cache --threads 1, --threads 2; wall time
 #   (ms) and peak RSS (/usr/bin/time), medians over RUNS, the 1-minute load
-#   average before each run. With KL_BENCH_BASELINE=/path/to/keyledger, its
-#   findings are compared with this build's (lost / new, by rule, path,
-#   line and commit).
+#   average before each run. With KL_BENCH_BASELINE=/path/to/keyledger (an
+#   older build), its findings are compared with this build's by rule and
+#   value (scripts/compare-history-findings.py: lost, new, and whether a
+#   value is now attributed to an older or a newer commit).
 # Synthetic: scripts/make-history-repo.py (5,000 commits of the crate
 #   sources Cargo.lock pins): `check --staged` (3 files) and `--history`
 #   against `gitleaks git`.
@@ -124,15 +125,7 @@ print("warm run: same findings" if same(cold) == same(warm) else "warm run: FIND
 PY
   if [ -n "${KL_BENCH_BASELINE:-}" ]; then
     "$KL_BENCH_BASELINE" check "$repo" --history --no-inventory --format json >"$work/base.json" 2>/dev/null || true
-    python3 - "$work/base.json" "$work/kl.json" <<'PY'
-import json, sys
-base, new = (json.load(open(p))["findings"] for p in sys.argv[1:3])
-key = lambda f: (f["rule"], f["path"], f["line"], f["commit"])
-b, n = set(map(key, base)), set(map(key, new))
-print(f"against {len(base)} findings of the baseline build: {len(b - n)} lost, {len(n - b)} new, {len(b & n)} the same")
-for k in sorted(b - n): print("  lost:", *k)
-for k in sorted(n - b): print("  new: ", *k)
-PY
+    python3 scripts/compare-history-findings.py "$repo" "$work/base.json" "$work/kl.json"
   fi
   local c w g t1 t2 crss grss
   c=$(stat_of kl-cold 2); w=$(stat_of kl-warm 2); g=$(stat_of gitleaks 2)
