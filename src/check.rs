@@ -42,6 +42,9 @@ pub struct Options {
     pub repository: Option<String>,
     /// `--fail-on`: overrides the configuration's `fail_on`.
     pub fail_on: Option<Severity>,
+    /// How git scopes run (`--threads`, `--no-cache`,
+    /// `--allow-incomplete-history`).
+    pub git: crate::git::GitOptions,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -83,7 +86,19 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn exit_code(&self) -> i32 {
+        // A git scope that could not read part of the history never
+        // passes (unless the user accepted it).
+        if self.incomplete() {
+            return 2;
+        }
         if self.summary.blocking > 0 { 1 } else { 0 }
+    }
+
+    /// A git scope could not read part of what it was asked to scan, and
+    /// `--allow-incomplete-history` was not given.
+    pub fn incomplete(&self) -> bool {
+        let git = self.summary.scan.as_ref().and_then(|s| s.git.as_ref());
+        git.is_some_and(|g| g.blocks())
     }
 }
 
@@ -217,9 +232,9 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
         }
         let (content, stats) = match &opts.scope {
             Scope::Tree => scanner.scan_tree(&opts.root),
-            Scope::Staged => crate::git::staged(&opts.root, &scanner)?,
-            Scope::Since(rev) => crate::git::since(&opts.root, rev, &scanner)?,
-            Scope::History => crate::git::history(&opts.root, &scanner)?,
+            Scope::Staged => crate::git::staged(&opts.root, &scanner, &opts.git)?,
+            Scope::Since(rev) => crate::git::since(&opts.root, rev, &scanner, &opts.git)?,
+            Scope::History => crate::git::history(&opts.root, &scanner, &opts.git)?,
             Scope::Files(paths) => scanner.scan_files(&opts.root, paths)?,
         };
         sink.extend(content);

@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod finding;
 pub mod fingerprint_cmd;
 pub mod git;
+pub mod history_cache;
 pub mod init;
 pub mod inventory;
 pub mod node;

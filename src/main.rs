@@ -119,6 +119,17 @@ enum Command {
         /// the check ran, so a failed run leaves no empty file).
         #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_output)]
         output: Vec<(Format, PathBuf)>,
+        /// Report unreadable git objects (missing, corrupt, not fetched by a
+        /// partial or shallow clone) but do not exit 2 for them: the scan
+        /// is then knowingly incomplete.
+        #[arg(long)]
+        allow_incomplete_history: bool,
+        /// Threads for --history (default: one per core).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: Option<u16>,
+        /// Neither read nor write the --history cache (.git/keyledger/).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Work with store metadata exports (evidence).
     #[command(subcommand)]
@@ -323,6 +334,7 @@ fn options_with(
         evidence: Vec::new(),
         repository: None,
         fail_on: None,
+        git: Default::default(),
     })
 }
 
@@ -409,9 +421,17 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             fail_on,
             repository,
             output,
+            allow_incomplete_history,
+            threads,
+            no_cache,
         } => {
             let mut opts = options_with(common, as_of.as_deref(), !no_scan, no_inventory)?;
             opts.evidence = evidence;
+            opts.git = keyledger::git::GitOptions {
+                threads: threads.map(usize::from),
+                no_cache,
+                allow_incomplete: allow_incomplete_history,
+            };
             opts.scope = match (staged, since, history, files) {
                 (true, ..) => keyledger::git::Scope::Staged,
                 (_, Some(rev), ..) => keyledger::git::Scope::Since(rev),
@@ -439,6 +459,11 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let text = render::render(&outcome, format, &human);
             if let Err(code) = emit(&text) {
                 return Ok(code);
+            }
+            if outcome.incomplete() {
+                eprintln!(
+                    "keyledger: the scan is incomplete: some git objects could not be read (listed in the summary); exit code 2. Fetch them, or pass --allow-incomplete-history to accept"
+                );
             }
             Ok(ExitCode::from(outcome.exit_code() as u8))
         }

@@ -41,6 +41,26 @@ pub fn render(out: &Outcome, show_notes: bool) -> String {
         ));
     }
     let sm = &out.summary;
+    if let Some(git) = sm.scan.as_ref().and_then(|s| s.git.as_ref())
+        && let Some(first) = git.unreadable.first()
+    {
+        let cmd = if git.allow_incomplete {
+            "warning"
+        } else {
+            "error"
+        };
+        s.push_str(&format!(
+            "::{cmd} title=keyledger: incomplete history::{}\n",
+            escape_data(&format!(
+                "{} git objects could not be read (first: {} {} {}: {}); the scan is incomplete",
+                git.unreadable.len(),
+                first.kind,
+                first.id,
+                first.path,
+                first.reason
+            ))
+        ));
+    }
     s.push_str(&format!(
         "keyledger: {} errors, {} warnings, {} notes, {} blocking\n",
         sm.errors, sm.warnings, sm.notes, sm.blocking

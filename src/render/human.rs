@@ -219,7 +219,12 @@ pub fn render(out: &Outcome, o: &Options) -> String {
         s.push_str(&ev.line());
         s.push('\n');
     }
-    let mark = if sm.blocking > 0 { "✖" } else { "✔" };
+    // An incomplete history scan is never a clean pass.
+    let mark = if sm.blocking > 0 || out.incomplete() {
+        "✖"
+    } else {
+        "✔"
+    };
     let mut extra = Vec::new();
     if sm.waived > 0 {
         extra.push(format!("{} waived", sm.waived));

@@ -128,7 +128,7 @@ pub fn render(out: &Outcome) -> String {
             r
         })
         .collect();
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -142,6 +142,26 @@ pub fn render(out: &Outcome) -> String {
             "results": results,
         }]
     });
+    // A git scope that could not read part of the history: the run did
+    // not succeed, and says what it could not read.
+    if let Some(git) = out.summary.scan.as_ref().and_then(|s| s.git.as_ref())
+        && git.incomplete()
+    {
+        let notes: Vec<Value> = git
+            .unreadable
+            .iter()
+            .map(|u| {
+                json!({
+                    "level": if git.allow_incomplete { "warning" } else { "error" },
+                    "message": {"text": format!("{} {} {} unreadable: {}", u.kind, u.id, u.path, u.reason)},
+                })
+            })
+            .collect();
+        doc["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": git.allow_incomplete,
+            "toolExecutionNotifications": notes,
+        }]);
+    }
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

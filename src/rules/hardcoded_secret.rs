@@ -51,6 +51,8 @@ Read the value from its store at run time; rotate it if the literal was real.
 struct HardcodedSecret {
     /// Inventoried names declared `exposure: public`.
     public: HashSet<String>,
+    /// Some inventoried name is long enough to be looked for.
+    names: bool,
 }
 
 fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
@@ -61,7 +63,12 @@ fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
         .filter(|s| s.exposure.value == Exposure::Public)
         .map(|s| s.name.value.clone())
         .collect();
-    Ok(Box::new(HardcodedSecret { public }))
+    let names = setup
+        .inventory
+        .iter()
+        .flat_map(|inv| &inv.secrets)
+        .any(|s| s.name.value.len() >= 3);
+    Ok(Box::new(HardcodedSecret { public, names }))
 }
 
 /// Why a literal is weak evidence (reported as a note), if it is: the
@@ -83,6 +90,9 @@ pub fn weak_evidence(path: &str, value: &str, public: bool) -> Option<&'static s
 }
 
 impl ContentCheck for HardcodedSecret {
+    fn reads_lock_files(&self) -> bool {
+        self.names
+    }
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
         if file.own {
             return;

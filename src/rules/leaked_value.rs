@@ -51,6 +51,9 @@ fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
 }
 
 impl ContentCheck for LeakedValue {
+    fn reads_lock_files(&self) -> bool {
+        !self.fingerprints.is_empty()
+    }
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
         if self.fingerprints.is_empty() {
             return;

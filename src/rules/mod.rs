@@ -169,6 +169,15 @@ pub struct Setup<'a> {
 /// built from the hits by the scan engine, which masks their values.
 pub trait ContentCheck: Send + Sync {
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>);
+    /// Whether the check can find anything in a lock file (package names
+    /// and hashes); lock files are not handed to checks that cannot.
+    fn reads_lock_files(&self) -> bool {
+        false
+    }
+    /// Adds to the scanner's identity whatever per-run state decides this
+    /// check's hits (the `--history` cache is keyed by it), beyond the
+    /// configuration and the inventory's names, exposures and fingerprints.
+    fn identity(&self, _hasher: &mut blake3::Hasher) {}
 }
 
 /// Enabled content rules with their per-run state, in registry order.

@@ -94,7 +94,7 @@ pub fn field_source(inventory: Option<&Inventory>) -> &'static str {
     }
 }
 
-struct PiiInLog(Pii);
+struct PiiInLog(Pii, Vec<String>);
 
 fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
     let mut fields = Vec::new();
@@ -106,15 +106,22 @@ fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
         _ => fields.extend(DEFAULT_FIELDS.iter().map(|f| f.to_string())),
     }
     let scan = &setup.config.scan;
-    Ok(Box::new(PiiInLog(Pii::new(
-        &fields,
-        &scan.redacting_calls,
-        &scan.non_person_receivers,
-        &scan.log_sinks,
-    ))))
+    Ok(Box::new(PiiInLog(
+        Pii::new(
+            &fields,
+            &scan.redacting_calls,
+            &scan.non_person_receivers,
+            &scan.log_sinks,
+        ),
+        fields,
+    )))
 }
 
 impl ContentCheck for PiiInLog {
+    fn identity(&self, hasher: &mut blake3::Hasher) {
+        // The fields include those read from `pii.from` schemas.
+        hasher.update(format!("{:?}", self.1).as_bytes());
+    }
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
         if file.own {
             return;

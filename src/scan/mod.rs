@@ -44,6 +44,17 @@ pub enum Skip {
     Unreadable,
     AllowListed,
     WalkError,
+    /// A gitlink (submodule) in a git scope: its content is another
+    /// repository's.
+    Submodule,
+    /// A Git LFS pointer: the content is elsewhere.
+    LfsPointer,
+    /// A ref that points at a tree or a blob, not a commit (`--history`).
+    NotACommit,
+    /// A lock file, when there is nothing it could hold: no inventoried
+    /// value or name (`--history`; lock files are never searched for
+    /// credentials).
+    LockFile,
 }
 
 impl Skip {
@@ -55,6 +66,10 @@ impl Skip {
             Skip::Unreadable => "unreadable",
             Skip::AllowListed => "allow_listed",
             Skip::WalkError => "walk_error",
+            Skip::Submodule => "submodule",
+            Skip::LfsPointer => "lfs_pointer",
+            Skip::NotACommit => "not_a_commit",
+            Skip::LockFile => "lock_file",
         }
     }
 }
@@ -71,6 +86,10 @@ pub struct Stats {
     /// (for `unused-secret`).
     #[serde(skip)]
     pub mentioned: std::collections::BTreeSet<String>,
+    /// What a git scope walked (commits, trees, blob versions, cache,
+    /// unreadable objects).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<crate::git::GitStats>,
 }
 
 /// A file with a NUL byte in its first 8 KiB is binary, as git decides.
@@ -87,6 +106,22 @@ impl Stats {
     /// characters`. `None` when every file was read as it is.
     pub fn summary(&self, verb: &str) -> Option<String> {
         let skipped: usize = self.skipped.values().map(Vec::len).sum();
+        if let Some(git) = &self.git {
+            let mut line = git.summary(self);
+            if skipped > 0 {
+                let parts: Vec<String> = self
+                    .skipped
+                    .iter()
+                    .map(|(k, v)| format!("{} {k}", v.len()))
+                    .collect();
+                line = line.replacen(
+                    &format!("{skipped} skipped"),
+                    &format!("{skipped} skipped ({})", parts.join(", ")),
+                    1,
+                );
+            }
+            return Some(line);
+        }
         if skipped == 0 && self.lossy_utf8 == 0 {
             return None;
         }
@@ -257,6 +292,12 @@ impl<'a> File<'a> {
     }
 }
 
+/// Lock files and generated maps (the detectors' `skip_files`): full of
+/// hashes and package names, never of environment reads or log calls.
+pub fn is_lock_file(path: &str) -> bool {
+    detectors::Detectors::get().skips(path)
+}
+
 /// Byte ranges already claimed by a file's hits: disjoint, merged, keyed
 /// by start.
 #[derive(Default)]
@@ -295,6 +336,10 @@ pub struct Scanner {
     own_files: Vec<String>,
     max_file_size: u64,
     follow_symlinks: bool,
+    /// What decides the findings in a file (the history cache's key).
+    identity: [u8; 32],
+    /// Some enabled check looks into lock files.
+    reads_lock_files: bool,
 }
 
 fn globset(globs: &[String]) -> GlobSet {
@@ -316,11 +361,34 @@ impl Scanner {
         let names: Vec<String> = inventory
             .map(|inv| inv.secrets.iter().map(|s| s.name.value.clone()).collect())
             .unwrap_or_default();
+        let checks = crate::rules::content_checks(setup)?;
+        let collect_mentions =
+            inventory.is_some() && sink.enabled(crate::rules::unused_secret::RULE.id);
+        // Everything that decides what a file yields: the build, the
+        // detectors, the configuration, the inventory's names, exposures
+        // and fingerprints, and each enabled check's own state.
+        let mut id = blake3::Hasher::new();
+        id.update(env!("CARGO_PKG_VERSION").as_bytes());
+        id.update(detectors::DETECTORS_TOML.as_bytes());
+        id.update(format!("{:?}", setup.config).as_bytes());
+        id.update(format!("mentions:{collect_mentions}").as_bytes());
+        if let Some(inv) = inventory {
+            id.update(inv.source.name.as_bytes());
+            for s in &inv.secrets {
+                let fps: Vec<&String> = s.fingerprints.iter().map(|f| &f.value).collect();
+                id.update(format!("{:?}{:?}{fps:?}", s.name.value, s.exposure.value).as_bytes());
+            }
+        }
+        for (rule, check) in &checks {
+            id.update(rule.id.as_bytes());
+            check.identity(&mut id);
+        }
         Ok(Scanner {
-            checks: crate::rules::content_checks(setup)?,
+            identity: *id.finalize().as_bytes(),
+            reads_lock_files: checks.iter().any(|(_, c)| c.reads_lock_files()),
+            checks,
             names: Hardcoded::new(names),
-            collect_mentions: inventory.is_some()
-                && sink.enabled(crate::rules::unused_secret::RULE.id),
+            collect_mentions,
             allow: globset(&setup.config.scan.allow_paths),
             own_files: inventory
                 .map(|inv| vec![inv.source.name.clone()])
@@ -333,6 +401,31 @@ impl Scanner {
     /// The content rules this scanner runs, in order.
     pub fn rules(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.checks.iter().map(|(r, _)| r.id)
+    }
+
+    /// A digest of everything that decides what this scanner finds in a
+    /// given file: detectors, configuration, enabled rules, inventoried
+    /// names, exposures, fingerprints and PII fields (the history cache's
+    /// key).
+    pub fn identity(&self) -> [u8; 32] {
+        self.identity
+    }
+
+    /// Files larger than this are skipped as `too_large`.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
+    }
+
+    /// `path` matches `scan.allow_paths`: skipped unread.
+    pub fn allow_listed(&self, path: &str) -> bool {
+        self.allow.is_match(path)
+    }
+
+    /// Nothing can be found in `path`, whatever its content: a lock file
+    /// is searched only for inventoried values and names, and there are
+    /// none. A history scan skips such files unread.
+    pub fn finds_nothing_in(&self, path: &str) -> bool {
+        !self.reads_lock_files && is_lock_file(path)
     }
 
     /// Scans one file's bytes; `path` is relative with `/` separators.
@@ -367,7 +460,9 @@ impl Scanner {
             return None;
         }
         stats.files += 1;
-        let text = match std::str::from_utf8(bytes) {
+        // SIMD validation: several times std's on non-ASCII text (a
+        // history scan validates every version of every file).
+        let text = match simdutf8::basic::from_utf8(bytes) {
             Ok(t) => std::borrow::Cow::Borrowed(t),
             Err(_) => {
                 stats.lossy_utf8 += 1;
@@ -412,7 +507,14 @@ impl Scanner {
         let mut hits: Vec<Hit> = Vec::new();
         let mut claimed = Claimed::default();
         let mut found = Vec::new();
+        // Lock files hold package names and hashes: only checks that look
+        // for inventoried values and names read them (and they are the
+        // largest files of a JavaScript history).
+        let lock = is_lock_file(path);
         for (_, check) in &self.checks {
+            if lock && !check.reads_lock_files() {
+                continue;
+            }
             check.check(&file, &mut found);
             // A value already reported (by an earlier rule, or earlier by
             // this one) is not reported again.
@@ -425,9 +527,11 @@ impl Scanner {
             }
         }
         if self.collect_mentions && !file.own {
-            stats
-                .mentioned
-                .extend(file.refs().iter().map(|r| r.name.clone()));
+            if !lock {
+                stats
+                    .mentioned
+                    .extend(file.refs().iter().map(|r| r.name.clone()));
+            }
             if !file.is_prose() {
                 stats
                     .mentioned
