@@ -164,7 +164,7 @@ fn emit(s: &str) -> Result<(), ExitCode> {
 }
 
 fn fail(fatal: &Fatal, color: ColorChoice) -> ExitCode {
-    let text = diag::render(&fatal.0, use_color(color, std::io::stderr().is_terminal()));
+    let text = diag::render_fatal(&fatal.0, use_color(color, std::io::stderr().is_terminal()));
     eprint!("{text}");
     let n = fatal.0.len();
     eprintln!(

@@ -3,9 +3,9 @@
 //! Spans are byte ranges into the file text. Lines and columns are 1-based;
 //! columns count Unicode scalar values, as editors show them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::SourceSpan;
 
 /// A byte range in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -37,6 +37,21 @@ pub struct SourceFile {
     pub text: String,
     line_starts: Vec<usize>,
     ascii: bool,
+    /// (byte offset, characters before it) about every [`CHECKPOINT`]
+    /// bytes (non-ASCII text only, built on first use), so a column on a
+    /// long line is found without counting the line from its start.
+    checkpoints: OnceLock<Vec<(usize, usize)>>,
+    /// Byte ranges of secret values to mask in snippets (see
+    /// [`crate::redact`]), found once per file.
+    masks: OnceLock<Vec<(usize, usize)>>,
+}
+
+/// Bytes per column checkpoint.
+const CHECKPOINT: usize = 4096;
+
+/// Unicode scalar values in `s`, counted from its bytes.
+fn count_chars(s: &str) -> usize {
+    s.bytes().filter(|b| (b & 0xC0) != 0x80).count()
 }
 
 /// A position as humans read it.
@@ -57,11 +72,13 @@ impl SourceFile {
             text,
             line_starts,
             ascii,
+            checkpoints: OnceLock::new(),
+            masks: OnceLock::new(),
         })
     }
 
     /// 0-based line index containing byte `offset`.
-    fn line_index(&self, offset: usize) -> usize {
+    pub fn line_index(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -75,8 +92,10 @@ impl SourceFile {
         let start = self.line_starts[li];
         let column = if self.ascii {
             offset - start + 1
+        } else if offset - start <= CHECKPOINT {
+            count_chars(&self.text[start..offset]) + 1
         } else {
-            self.text[start..offset].chars().count() + 1
+            self.chars_before(offset) - self.chars_before(start) + 1
         };
         LineCol {
             line: li + 1,
@@ -121,61 +140,60 @@ impl SourceFile {
         self.line_starts.len()
     }
 
-    fn floor_char_boundary(&self, mut i: usize) -> usize {
+    /// Byte offset where 0-based line `li` starts.
+    pub fn line_start(&self, li: usize) -> usize {
+        self.line_starts[li.min(self.line_starts.len() - 1)]
+    }
+
+    /// Byte offset where 0-based line `li` ends, before its `\r\n` or `\n`.
+    pub fn line_end(&self, li: usize) -> usize {
+        let li = li.min(self.line_starts.len() - 1);
+        let end = self
+            .line_starts
+            .get(li + 1)
+            .map_or(self.text.len(), |&n| n - 1);
+        if end > self.line_starts[li] && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        }
+    }
+
+    /// The largest char boundary at or before `i` (clamped to the text).
+    pub fn floor_char_boundary(&self, i: usize) -> usize {
+        let mut i = i.min(self.text.len());
         while i > 0 && !self.text.is_char_boundary(i) {
             i -= 1;
         }
         i
     }
-}
 
-/// A cheap handle to a shared source file that miette can render snippets
-/// from. Unlike miette's implementation for `String`, reading a span uses the
-/// line index instead of scanning the file from its start, so rendering
-/// thousands of diagnostics over one large inventory stays linear.
-#[derive(Debug, Clone)]
-pub struct Snippet(pub Arc<SourceFile>);
+    /// Characters in the text before byte `offset` (a char boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let cps = self.checkpoints.get_or_init(|| {
+            let mut v = Vec::with_capacity(self.text.len() / CHECKPOINT + 1);
+            let (mut at, mut count) = (0, 0);
+            v.push((0, 0));
+            while at + CHECKPOINT <= self.text.len() {
+                let next = self.floor_char_boundary(at + CHECKPOINT).max(at + 1);
+                let next = self.floor_char_boundary(next);
+                if next <= at {
+                    break;
+                }
+                count += count_chars(&self.text[at..next]);
+                v.push((next, count));
+                at = next;
+            }
+            v
+        });
+        let i = cps.partition_point(|&(o, _)| o <= offset).saturating_sub(1);
+        let (at, count) = cps[i];
+        count + count_chars(&self.text[at..offset])
+    }
 
-impl SourceCode for Snippet {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let src = &self.0;
-        let start = span.offset();
-        let end = start + span.len();
-        if end > src.text.len() {
-            return Err(MietteError::OutOfBounds);
-        }
-        if context_lines_before == 0 && context_lines_after == 0 {
-            // The exact span: miette takes the header's line and column
-            // from this, so it names the node, not the start of its line.
-            let lc = src.line_col(start);
-            return Ok(Box::new(MietteSpanContents::new_named(
-                src.name.clone(),
-                &src.text.as_bytes()[start..end],
-                *span,
-                lc.line - 1,
-                lc.column - 1,
-                src.text[start..end].matches('\n').count() + 1,
-            )));
-        }
-        let first = src.line_index(start).saturating_sub(context_lines_before);
-        let last_of_span =
-            src.line_index(end.saturating_sub(usize::from(!span.is_empty())).max(start));
-        let last = (last_of_span + context_lines_after).min(src.line_starts.len() - 1);
-        let from = src.line_starts[first];
-        let to = src.line_starts.get(last + 1).map_or(src.text.len(), |&s| s);
-        let data = &src.text.as_bytes()[from..to];
-        Ok(Box::new(MietteSpanContents::new_named(
-            src.name.clone(),
-            data,
-            SourceSpan::new(from.into(), to - from),
-            first,
-            0,
-            last - first + 1,
-        )))
+    /// Byte ranges to mask in snippets of this file: secret values after
+    /// their first characters (found once, on first use).
+    pub fn masks(&self) -> &[(usize, usize)] {
+        self.masks.get_or_init(|| crate::redact::masks(&self.text))
     }
 }
