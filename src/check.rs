@@ -86,25 +86,32 @@ pub fn display_path(root: &Path, path: &Path) -> String {
 pub fn load_config(opts: &Options) -> Result<Config, Fatal> {
     match &opts.config {
         Some(p) => Config::load(p, &display_path(&opts.root, p), true),
-        None => Config::load(&opts.root.join("keyledger.toml"), "keyledger.toml", false),
+        None => Config::load_in_repo(&opts.root),
     }
 }
 
 /// Finds the inventory: `--inventory`, the config's `inventory`, or
-/// `secrets-inventory.yaml` (`.toml` when only that exists).
-pub fn inventory_path(opts: &Options, config: &Config) -> (PathBuf, String) {
+/// `secrets-inventory.yaml` (`.toml` when only that exists). A path from the
+/// configuration or the default one is the repository's: it must stay
+/// inside the root (no symlink out), see [`crate::fsutil::contained`].
+pub fn inventory_path(opts: &Options, config: &Config) -> Result<(PathBuf, String), Fatal> {
     if let Some(p) = &opts.inventory {
-        return (p.clone(), display_path(&opts.root, p));
+        return Ok((p.clone(), display_path(&opts.root, p)));
     }
-    if let Some(p) = &config.inventory {
-        return (opts.root.join(p), p.clone());
-    }
-    let yaml = opts.root.join("secrets-inventory.yaml");
-    let toml = opts.root.join("secrets-inventory.toml");
-    if !yaml.exists() && toml.exists() {
-        return (toml, "secrets-inventory.toml".into());
-    }
-    (yaml, "secrets-inventory.yaml".into())
+    let rel = match &config.inventory {
+        Some(p) => p.clone(),
+        None => {
+            let yaml = opts.root.join("secrets-inventory.yaml");
+            let toml = opts.root.join("secrets-inventory.toml");
+            if std::fs::symlink_metadata(&yaml).is_err() && toml.exists() {
+                "secrets-inventory.toml".to_string()
+            } else {
+                "secrets-inventory.yaml".to_string()
+            }
+        }
+    };
+    crate::fsutil::contained(&opts.root, Path::new(&rel), &rel)?;
+    Ok((opts.root.join(&rel), rel))
 }
 
 /// Every id a waiver or a `[rules]` override may name.
@@ -198,10 +205,10 @@ fn pii_fields_from_schemas(root: &Path, inv: &Inventory) -> Result<Vec<String>, 
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for f in &inv.pii.from {
-        let text = std::fs::read_to_string(root.join(&f.value));
-        let parsed = text
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()));
+        let text = crate::fsutil::read_in_repo_required(root, Path::new(&f.value), &f.value);
+        let parsed = text.map_err(|e| e.message).and_then(|t| {
+            serde_json::from_str::<serde_json::Value>(&t.text).map_err(|e| e.to_string())
+        });
         match parsed {
             Ok(v) => walk(&v, &mut out),
             Err(e) => errors.push(Diag::at(
@@ -255,14 +262,14 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     let inventory = if opts.no_inventory {
         None
     } else if !inventory_rules {
-        let (inv_path, inv_display) = inventory_path(opts, &config);
+        let (inv_path, inv_display) = inventory_path(opts, &config)?;
         if inv_path.exists() {
             Some(inventory::load(&inv_path, &inv_display)?)
         } else {
             None
         }
     } else {
-        let (inv_path, inv_display) = inventory_path(opts, &config);
+        let (inv_path, inv_display) = inventory_path(opts, &config)?;
         let inventory = inventory::load(&inv_path, &inv_display)?;
         let policies = policy::load(&opts.root, &config)?;
         let ids = known_ids(&policies)?;

@@ -180,7 +180,7 @@ pub fn run(
     force: bool,
     today: jiff::civil::Date,
 ) -> Result<(usize, Stats), Fatal> {
-    if path.exists() && !force {
+    if std::fs::symlink_metadata(path).is_ok() && !force {
         return Err(Diag::plain(
             "usage",
             format!("{display} already exists; not overwriting it"),
@@ -189,7 +189,9 @@ pub fn run(
         .into());
     }
     let (text, stats) = draft(root, config, today);
-    std::fs::write(path, &text)
+    // A temporary file in the same folder, renamed over: an interrupted
+    // `init --force` leaves the old inventory whole.
+    crate::fsutil::write_atomic(path, text.as_bytes())
         .map_err(|e| Diag::plain("io", format!("cannot write {display}: {e}")))?;
     Ok((text.matches("\n  - name: ").count(), stats))
 }

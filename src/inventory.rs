@@ -128,40 +128,39 @@ impl Inventory {
 }
 
 /// Reads a file as UTF-8 text; a missing or non-UTF-8 file is an error that
-/// names the file (and, for bad bytes, the line and column).
+/// names the file (and, for bad bytes, the line and column). Bounded, and
+/// only a regular file (see [`crate::fsutil`]); where the path comes from
+/// (the command line or the repository) is the caller's to check.
 pub fn read_text(path: &Path, display: &str) -> Result<Arc<SourceFile>, Diag> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let what = match e.kind() {
-            std::io::ErrorKind::NotFound => "not found".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            _ => e.to_string(),
-        };
-        Diag::plain("io", format!("cannot read {display}: {what}"))
-    })?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(display, text)),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-            let src = SourceFile::new(display, prefix);
-            let lc = src.line_col(valid);
-            Err(Diag::plain(
-                "io",
-                format!(
-                    "{display}:{}:{}: the file is not valid UTF-8 (byte offset {valid}); save it as UTF-8",
-                    lc.line, lc.column
-                ),
-            ))
-        }
-    }
+    crate::fsutil::read_named(path, display)
 }
 
 /// Loads and validates an inventory. All errors are collected.
 pub fn load(path: &Path, display: &str) -> Result<Inventory, Fatal> {
     let source = read_text(path, display)?;
     let root = node::parse(&source).map_err(Fatal)?;
+    register_fingerprints(&root);
     validate_and_build(source, root)
+}
+
+/// Registers the inventory's fingerprints for redaction as soon as the file
+/// parses, before it is validated: an error about this file (or any file
+/// read after it) then masks the values it fingerprints.
+fn register_fingerprints(root: &Node) {
+    let mut set = crate::scan::fingerprint::Set::default();
+    for entry in root.get("secrets").map(Node::as_seq).unwrap_or_default() {
+        let name = entry.get("name").and_then(Node::as_str).unwrap_or("?");
+        for fp in entry
+            .get("fingerprints")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(fp) = fp.as_str() {
+                set.add(fp, name);
+            }
+        }
+    }
+    crate::redact::register(set);
 }
 
 /// Schema errors and the errors only the typed model sees (a date that
@@ -173,9 +172,15 @@ fn validate_and_build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, 
         return build(source, root);
     }
     if let Err(Fatal(more)) = build(source, root) {
+        let mut spans: std::collections::HashSet<Option<Span>> = errors
+            .iter()
+            .map(|e| e.labels.first().map(|l| l.0))
+            .collect();
         for d in more {
-            let span = d.labels.first().map(|l| l.0);
-            if !errors.iter().any(|e| e.labels.first().map(|l| l.0) == span) {
+            if errors.len() >= crate::diag::MAX_ERRORS {
+                break;
+            }
+            if spans.insert(d.labels.first().map(|l| l.0)) {
                 errors.push(d);
             }
         }
@@ -370,6 +375,7 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
 pub fn from_text(name: &str, text: &str) -> Result<Inventory, Fatal> {
     let source = SourceFile::new(name, text);
     let root = node::parse(&source).map_err(Fatal)?;
+    register_fingerprints(&root);
     validate_and_build(source, root)
 }
 

@@ -5,6 +5,7 @@ use miette::Severity as MSeverity;
 use crate::check::Outcome;
 use crate::diag::{self, Diag};
 use crate::finding::{Finding, Severity, Suppression};
+use crate::redact;
 
 pub fn to_diag(f: &Finding) -> Diag {
     let mut d = Diag::at(
@@ -26,6 +27,16 @@ pub fn to_diag(f: &Finding) -> Diag {
     d
 }
 
+/// A repository path for a terminal: control characters escaped, and never
+/// a line that a CI log would read as a workflow command (`::…`).
+fn safe_path(p: &str) -> String {
+    let p = redact::controls(p);
+    match p.strip_prefix("::") {
+        Some(rest) => format!("\\x3a:{rest}"),
+        None => p.into_owned(),
+    }
+}
+
 pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
     let shown: Vec<Diag> = out
         .findings
@@ -45,12 +56,14 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
             if let Some(Suppression::Waiver { reason, expires }) = &f.suppressed {
                 let lc = f.source.line_col(f.span.start);
                 s.push_str(&format!(
-                    "  {}:{}:{} {} {} until {expires}: {reason}\n",
-                    f.path(),
+                    "  {}:{}:{} {} {} until {}: {}\n",
+                    safe_path(f.path()),
                     lc.line,
                     lc.column,
                     f.rule,
-                    f.secret.as_deref().unwrap_or("-"),
+                    redact::display(f.secret.as_deref().unwrap_or("-")),
+                    redact::display(expires),
+                    redact::display(reason),
                 ));
             }
         }
@@ -66,7 +79,7 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
             let lc = f.source.line_col(f.span.start);
             s.push_str(&format!(
                 "suppressed: {}:{}:{} {}\n",
-                f.path(),
+                safe_path(f.path()),
                 lc.line,
                 lc.column,
                 f.rule
@@ -85,7 +98,7 @@ pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
         if verbose {
             for (why, paths) in &scan.skipped {
                 for p in paths {
-                    s.push_str(&format!("skipped ({why}): {p}\n"));
+                    s.push_str(&format!("skipped ({why}): {}\n", safe_path(p)));
                 }
             }
         }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::check::Outcome;
 use crate::finding::{Finding, Severity, Suppression};
+use crate::redact;
 use crate::rules;
 
 fn level(s: Severity) -> &'static str {
@@ -41,7 +42,8 @@ fn descriptor(id: &str, example: Option<&Finding>) -> Value {
         None => {
             // A policy: its description travels in the findings' help.
             let help = example
-                .and_then(|f| f.help.clone())
+                .and_then(|f| f.help.as_deref())
+                .map(|h| redact::secrets(h).into_owned())
                 .unwrap_or_else(|| format!("policy {id}"));
             json!({
                 "id": id,
@@ -75,7 +77,7 @@ pub fn render(out: &Outcome) -> String {
                 "ruleId": f.rule,
                 "ruleIndex": ids.iter().position(|i| *i == f.rule).unwrap_or(0),
                 "level": level(f.severity),
-                "message": {"text": f.message},
+                "message": {"text": redact::secrets(&f.message)},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": f.path(), "uriBaseId": "%SRCROOT%"},
@@ -96,9 +98,10 @@ pub fn render(out: &Outcome) -> String {
                     Suppression::Baseline => {
                         ("external", "listed in the keyledger baseline".to_string())
                     }
-                    Suppression::Waiver { reason, expires } => {
-                        ("external", format!("waived until {expires}: {reason}"))
-                    }
+                    Suppression::Waiver { reason, expires } => (
+                        "external",
+                        redact::secrets(&format!("waived until {expires}: {reason}")).into_owned(),
+                    ),
                 };
                 r["suppressions"] = json!([{"kind": kind, "justification": justification}]);
             }

@@ -466,15 +466,17 @@ fn load_inventories(args: &Args, root_opts: &Options) -> Result<Vec<Loaded>, Fat
         |opts: &Options, errors: &mut Vec<Diag>, targets: &mut Vec<_>| match check::load_config(
             opts,
         ) {
-            Ok(config) => {
-                let (path, display) = check::inventory_path(opts, &config);
-                let display = if opts.root == Path::new(".") {
-                    display
-                } else {
-                    shown(&path)
-                };
-                targets.push((path, display, opts.root.clone()));
-            }
+            Ok(config) => match check::inventory_path(opts, &config) {
+                Ok((path, display)) => {
+                    let display = if opts.root == Path::new(".") {
+                        display
+                    } else {
+                        shown(&path)
+                    };
+                    targets.push((path, display, opts.root.clone()));
+                }
+                Err(Fatal(d)) => errors.extend(d),
+            },
             Err(Fatal(d)) => errors.extend(d),
         };
     if args.inventories.is_empty() {

@@ -134,6 +134,20 @@ pub enum Skip {
     Unreadable,
     AllowListed,
     WalkError,
+    /// A minified bundle (`*.min.js`): read for inventoried values and
+    /// names, but credential detectors do not run on it.
+    Minified,
+    /// A source map (`*.map`): as [`Skip::Minified`].
+    SourceMap,
+    /// A named pipe: never opened (opening one blocks).
+    Fifo,
+    /// A character or block device: never opened.
+    Device,
+    /// A socket: never opened.
+    Socket,
+    /// A symlink (followed with `follow_symlinks`) that leads outside the
+    /// repository.
+    OutsideRoot,
 }
 
 impl Skip {
@@ -145,6 +159,36 @@ impl Skip {
             Skip::Unreadable => "unreadable",
             Skip::AllowListed => "allow_listed",
             Skip::WalkError => "walk_error",
+            Skip::Minified => "minified",
+            Skip::SourceMap => "source_map",
+            Skip::Fifo => "fifo",
+            Skip::Device => "device",
+            Skip::Socket => "socket",
+            Skip::OutsideRoot => "outside_root",
+        }
+    }
+
+    /// Files read, but not by every check: named here so the summary
+    /// counts them.
+    pub fn partial(path: &str) -> Option<Skip> {
+        let file = crate::envref::file_name(path);
+        if file.ends_with(".min.js") {
+            Some(Skip::Minified)
+        } else if file.ends_with(".map") {
+            Some(Skip::SourceMap)
+        } else {
+            None
+        }
+    }
+
+    /// Why a walk entry of this type is not read, if it is not a file, a
+    /// folder or a symlink.
+    pub fn special(ft: &std::fs::FileType) -> Option<Skip> {
+        match crate::fsutil::special_kind(ft)? {
+            "fifo" => Some(Skip::Fifo),
+            "device" => Some(Skip::Device),
+            "socket" => Some(Skip::Socket),
+            _ => Some(Skip::Unreadable),
         }
     }
 }
@@ -257,6 +301,18 @@ pub struct Scanner {
     pii: pii::Pii,
 }
 
+/// A relative path as the walker shows it: `/` separators, no `./`.
+fn normalize(rel: &str) -> String {
+    std::path::Path::new(rel)
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn globset(globs: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for g in globs {
@@ -273,6 +329,8 @@ impl Scanner {
         let mut fingerprints = fingerprint::Set::default();
         let mut names = Vec::new();
         let mut own_files = Vec::new();
+        // keyledger's own baseline: its secret names and paths are not uses.
+        own_files.push(normalize(&config.baseline));
         if let Some(inv) = inventory {
             own_files.push(inv.source.name.clone());
             for s in &inv.secrets {
@@ -337,6 +395,9 @@ impl Scanner {
             return None;
         }
         stats.files += 1;
+        if let Some(why) = Skip::partial(path) {
+            stats.skip(why, path.to_string());
+        }
         let text = match std::str::from_utf8(bytes) {
             Ok(t) => std::borrow::Cow::Borrowed(t),
             Err(_) => {
@@ -517,6 +578,8 @@ impl Scanner {
     /// Walks `root` in parallel (gitignore semantics, hidden files
     /// included, `.git` excluded) and scans every file once.
     pub fn scan_tree(&self, root: &Path) -> (Vec<Finding>, Stats) {
+        let canon_root = std::fs::canonicalize(root).ok();
+        let canon_root = &canon_root;
         let findings = Mutex::new(Vec::new());
         let stats = Mutex::new(Stats::default());
         let walker = ignore::WalkBuilder::new(root)
@@ -580,6 +643,18 @@ impl Scanner {
                             return ignore::WalkState::Continue;
                         };
                         let path = rel(entry.path());
+                        // Followed symlinks (`follow_symlinks = true`) stay
+                        // inside the repository: the configuration is the
+                        // repository's, and so is every link.
+                        if entry.path_is_symlink() && !ft.is_symlink() {
+                            let inside = canon_root.as_ref().is_some_and(|r| {
+                                std::fs::canonicalize(entry.path()).is_ok_and(|t| t.starts_with(r))
+                            });
+                            if !inside {
+                                flush.local.skip(Skip::OutsideRoot, path);
+                                return ignore::WalkState::Skip;
+                            }
+                        }
                         if ft.is_symlink() {
                             flush.local.skip(Skip::Symlink, path);
                         } else if ft.is_file() {
@@ -587,22 +662,24 @@ impl Scanner {
                                 flush.local.skip(Skip::TooLarge, path);
                                 return ignore::WalkState::Continue;
                             }
-                            use std::io::Read;
                             flush.buf.clear();
-                            let read = std::fs::File::open(entry.path())
-                                .and_then(|mut f| f.read_to_end(&mut flush.buf));
-                            match read {
-                                Ok(_) => {
+                            match read_regular(entry.path(), self.max_file_size, &mut flush.buf) {
+                                Ok(true) => {
                                     let mut f =
                                         self.scan_bytes(&path, &flush.buf, &mut flush.local);
                                     flush.found.append(&mut f);
                                 }
-                                Err(_) => flush.local.skip(Skip::Unreadable, path),
+                                Ok(false) => flush.local.skip(Skip::TooLarge, path),
+                                Err(why) => flush.local.skip(why, path),
                             }
                             // Do not keep a buffer the size of the largest file.
                             if flush.buf.capacity() > 4 << 20 {
                                 flush.buf = Vec::new();
                             }
+                        } else if let Some(why) = Skip::special(&ft) {
+                            // FIFOs, devices and sockets are never opened:
+                            // opening a FIFO blocks until someone writes.
+                            flush.local.skip(why, path);
                         }
                     }
                 }
@@ -617,6 +694,30 @@ impl Scanner {
         }
         (findings, stats)
     }
+}
+
+/// Reads a regular file into `buf`, at most `max` bytes: `Ok(false)` when
+/// it holds more (it grew since it was listed). The file is opened
+/// non-blocking and checked again once open, so a FIFO swapped in after
+/// the walk listed a file cannot block the scan.
+fn read_regular(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<bool, Skip> {
+    use std::io::Read;
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = o.open(path).map_err(|_| Skip::Unreadable)?;
+    let md = file.metadata().map_err(|_| Skip::Unreadable)?;
+    if !md.is_file() {
+        return Err(Skip::special(&md.file_type()).unwrap_or(Skip::Unreadable));
+    }
+    file.take(max + 1)
+        .read_to_end(buf)
+        .map_err(|_| Skip::Unreadable)?;
+    Ok(buf.len() as u64 <= max)
 }
 
 /// `keyledger:allow RULE[, RULE…]` on the finding's line or the line above,
