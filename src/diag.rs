@@ -131,9 +131,9 @@ pub const MAX_SHOWN_ERRORS: usize = 100;
 
 /// The widest piece of one source line a snippet shows, in bytes; longer
 /// lines (minified bundles, single-line JSON) are clipped around the span.
-const MAX_LINE_BYTES: usize = 240;
+const MAX_LINE_BYTES: usize = 160;
 /// How much of a clipped line is kept before the span.
-const MARGIN_BYTES: usize = 60;
+const MARGIN_BYTES: usize = 48;
 /// A label over more lines than this shows its first line only.
 const MAX_SPAN_LINES: usize = 8;
 /// Lines of context above and below a label (miette's default).

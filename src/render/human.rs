@@ -37,14 +37,43 @@ fn safe_path(p: &str) -> String {
     }
 }
 
+/// Findings shown with a snippet; the rest are listed one per line (a
+/// 120,000-finding run prints in seconds, and every finding is still
+/// listed).
+pub const MAX_SNIPPETS: usize = 1000;
+
+/// One line for a finding: `path:line:column: severity rule: message`.
+fn compact(f: &Finding) -> String {
+    let lc = f.source.line_col(f.span.start);
+    format!(
+        "{}:{}:{}: {} {}: {}\n",
+        safe_path(f.path()),
+        lc.line,
+        lc.column,
+        f.severity,
+        f.rule,
+        redact::display(&f.message)
+    )
+}
+
 pub fn render(out: &Outcome, color: bool, verbose: bool) -> String {
-    let shown: Vec<Diag> = out
+    let unsuppressed: Vec<&Finding> = out
         .findings
         .iter()
         .filter(|f| f.suppressed.is_none())
-        .map(to_diag)
         .collect();
+    let split = unsuppressed.len().min(MAX_SNIPPETS);
+    let shown: Vec<Diag> = unsuppressed[..split].iter().map(|f| to_diag(f)).collect();
     let mut s = diag::render(&shown, color);
+    if unsuppressed.len() > split {
+        s.push_str(&format!(
+            "{} more findings, without snippets (`--format json` has every detail):\n",
+            unsuppressed.len() - split
+        ));
+        for f in &unsuppressed[split..] {
+            s.push_str(&compact(f));
+        }
+    }
     let waived: Vec<&Finding> = out
         .findings
         .iter()

@@ -57,56 +57,54 @@ fn descriptor(id: &str, example: Option<&Finding>) -> Value {
     }
 }
 
+/// One SARIF result.
+fn result(f: &Finding, ids: &std::collections::HashMap<&str, usize>) -> Value {
+    let (start, end) = f.source.range(f.span);
+    let mut r = json!({
+        "ruleId": f.rule,
+        "ruleIndex": ids.get(f.rule.as_str()).copied().unwrap_or(0),
+        "level": level(f.severity),
+        "message": {"text": redact::secrets(&f.message)},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": f.path(), "uriBaseId": "%SRCROOT%"},
+                "region": {
+                    "startLine": start.line,
+                    "startColumn": start.column,
+                    "endLine": end.line,
+                    "endColumn": end.column.max(1),
+                }
+            }
+        }],
+        "partialFingerprints": {"keyledger/v1": f.fingerprint()},
+        "properties": {"secret": f.secret, "commit": f.commit},
+    });
+    if let Some(s) = &f.suppressed {
+        let (kind, justification) = match s {
+            Suppression::Inline => ("inSource", "keyledger:allow comment".to_string()),
+            Suppression::Baseline => ("external", "listed in the keyledger baseline".to_string()),
+            Suppression::Waiver { reason, expires } => (
+                "external",
+                redact::secrets(&format!("waived until {expires}: {reason}")).into_owned(),
+            ),
+        };
+        r["suppressions"] = json!([{"kind": kind, "justification": justification}]);
+    }
+    r
+}
+
 pub fn render(out: &Outcome) -> String {
     let mut ids: Vec<String> = rules::ALL.iter().map(|r| r.id.to_string()).collect();
+    // The first finding of each rule, found in one pass.
+    let mut first: std::collections::HashMap<&str, &Finding> = Default::default();
     for f in &out.findings {
-        if !ids.contains(&f.rule) {
+        if first.insert(&f.rule, f).is_none() && !ids.contains(&f.rule) {
             ids.push(f.rule.clone());
         }
     }
     let descriptors: Vec<Value> = ids
         .iter()
-        .map(|id| descriptor(id, out.findings.iter().find(|f| &f.rule == id)))
-        .collect();
-    let results: Vec<Value> = out
-        .findings
-        .iter()
-        .map(|f| {
-            let (start, end) = f.source.range(f.span);
-            let mut r = json!({
-                "ruleId": f.rule,
-                "ruleIndex": ids.iter().position(|i| *i == f.rule).unwrap_or(0),
-                "level": level(f.severity),
-                "message": {"text": redact::secrets(&f.message)},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.path(), "uriBaseId": "%SRCROOT%"},
-                        "region": {
-                            "startLine": start.line,
-                            "startColumn": start.column,
-                            "endLine": end.line,
-                            "endColumn": end.column.max(1),
-                        }
-                    }
-                }],
-                "partialFingerprints": {"keyledger/v1": f.fingerprint()},
-                "properties": {"secret": f.secret, "commit": f.commit},
-            });
-            if let Some(s) = &f.suppressed {
-                let (kind, justification) = match s {
-                    Suppression::Inline => ("inSource", "keyledger:allow comment".to_string()),
-                    Suppression::Baseline => {
-                        ("external", "listed in the keyledger baseline".to_string())
-                    }
-                    Suppression::Waiver { reason, expires } => (
-                        "external",
-                        redact::secrets(&format!("waived until {expires}: {reason}")).into_owned(),
-                    ),
-                };
-                r["suppressions"] = json!([{"kind": kind, "justification": justification}]);
-            }
-            r
-        })
+        .map(|id| descriptor(id, first.get(id.as_str()).copied()))
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -119,10 +117,86 @@ pub fn render(out: &Outcome) -> String {
                 "rules": descriptors,
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The scanned repository root"}}},
-            "results": results,
+            "results": Value::Null,
         }]
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    // Results are built and written one at a time: a run with 120,000
+    // findings never holds them all as JSON values at once.
+    let shown = WithResults {
+        doc: &doc,
+        results: Results {
+            out,
+            ids: &ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect(),
+        },
+        depth: 0,
+    };
+    let mut s = serde_json::to_string_pretty(&shown).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The results, serialized lazily.
+struct Results<'a> {
+    out: &'a Outcome,
+    ids: &'a std::collections::HashMap<&'a str, usize>,
+}
+
+impl serde::Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.out.findings.len()))?;
+        for f in &self.out.findings {
+            seq.serialize_element(&result(f, self.ids))?;
+        }
+        seq.end()
+    }
+}
+
+/// The document, with [`Results`] in place of `runs[0].results`, keys in
+/// the document's own order.
+struct WithResults<'a> {
+    doc: &'a Value,
+    results: Results<'a>,
+    depth: usize,
+}
+
+impl serde::Serialize for WithResults<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        let at = |doc| WithResults {
+            doc,
+            results: Results {
+                out: self.results.out,
+                ids: self.results.ids,
+            },
+            depth: self.depth + 1,
+        };
+        match self.doc {
+            Value::Object(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    // `runs[0].results`: depth 0 is the document, 1 the
+                    // runs array, 2 the run.
+                    if self.depth == 2 && k == "results" {
+                        map.serialize_entry(k, &self.results)?;
+                    } else {
+                        map.serialize_entry(k, &at(v))?;
+                    }
+                }
+                map.end()
+            }
+            Value::Array(a) if self.depth <= 1 => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(&at(v))?;
+                }
+                seq.end()
+            }
+            v => v.serialize(s),
+        }
+    }
 }

@@ -287,6 +287,40 @@ pub(crate) struct Hit {
     pub value: bool,
 }
 
+/// Byte ranges already claimed by a file's hits: disjoint, merged, keyed
+/// by start.
+#[derive(Default)]
+struct Claimed(BTreeMap<usize, usize>);
+
+impl Claimed {
+    fn of(hits: &[Hit]) -> Claimed {
+        let mut c = Claimed::default();
+        for h in hits {
+            c.add(h.start, h.end);
+        }
+        c
+    }
+    fn overlaps(&self, s: usize, e: usize) -> bool {
+        // Disjoint ranges: only the last one starting before `e` can reach
+        // past `s`.
+        self.0
+            .range(..e)
+            .next_back()
+            .is_some_and(|(_, &end)| end > s)
+    }
+    fn add(&mut self, mut s: usize, mut e: usize) {
+        while let Some((&start, &end)) = self.0.range(..=e).next_back() {
+            if end < s {
+                break;
+            }
+            self.0.remove(&start);
+            s = s.min(start);
+            e = e.max(end);
+        }
+        self.0.insert(s, e);
+    }
+}
+
 /// What the scanner knows before it reads a byte.
 pub struct Scanner {
     detectors: &'static Detectors,
@@ -473,10 +507,12 @@ impl Scanner {
             if !prose {
                 stats.mentioned.extend(mentioned);
             }
+            let mut claimed = Claimed::of(&hits);
             for a in assignments {
-                if hits.iter().any(|h| h.start < a.end && a.start < h.end) {
+                if claimed.overlaps(a.start, a.end) {
                     continue;
                 }
+                claimed.add(a.start, a.end);
                 let value = &text[a.start..a.end];
                 hits.push(Hit {
                     rule: hardcoded_secret::RULE.id,
@@ -500,6 +536,9 @@ impl Scanner {
             }
         }
         if !is_lock_file(path) {
+            // One lookup per match, not a pass over every earlier hit: a
+            // file with 120,000 matches stays linear.
+            let mut claimed = Claimed::of(&hits);
             for m in self.detectors.find_in(text, regions) {
                 let value = &text[m.start..m.end];
                 if is_public_value(value) {
@@ -515,9 +554,10 @@ impl Scanner {
                 {
                     continue;
                 }
-                if hits.iter().any(|h| h.start < m.end && m.start < h.end) {
+                if claimed.overlaps(m.start, m.end) {
                     continue;
                 }
+                claimed.add(m.start, m.end);
                 hits.push(Hit {
                     rule: leaked_credential::RULE.id,
                     severity: leaked_credential::RULE.severity,
