@@ -724,7 +724,7 @@ mod tests {
         }
         let t = std::time::Instant::now();
         let e = yaml(&text).unwrap_err();
-        assert!(t.elapsed().as_secs() < 2, "{:?}", t.elapsed());
+        assert!(t.elapsed().as_secs() < 8, "{:?}", t.elapsed());
         assert!(
             e[0].message.contains("expand to more than"),
             "{}",
@@ -755,7 +755,7 @@ mod tests {
         text.push_str("  k7: dup\n");
         let t = std::time::Instant::now();
         let e = yaml(&text).unwrap_err();
-        assert!(t.elapsed().as_secs() < 3, "{:?}", t.elapsed());
+        assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].location().unwrap(), "t.yaml:80002:3");
     }
@@ -781,7 +781,7 @@ mod tests {
         );
         let t = std::time::Instant::now();
         let n = yaml(&text).unwrap();
-        assert!(t.elapsed().as_secs() < 2, "{:?}", t.elapsed());
+        assert!(t.elapsed().as_secs() < 8, "{:?}", t.elapsed());
         let c = n.get("c").unwrap();
         assert_eq!(&text[c.span.start..c.span.end], "end");
         let last = n.pointer("/b/19999").unwrap();
