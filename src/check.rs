@@ -204,7 +204,11 @@ fn pii_fields_from_schemas(root: &Path, inv: &Inventory) -> Result<Vec<String>, 
     }
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for f in &inv.pii.from {
+        if !seen.insert(f.value.as_str()) {
+            continue;
+        }
         let text = crate::fsutil::read_in_repo_required(root, Path::new(&f.value), &f.value);
         let parsed = text.map_err(|e| e.message).and_then(|t| {
             serde_json::from_str::<serde_json::Value>(&t.text).map_err(|e| e.to_string())

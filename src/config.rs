@@ -15,6 +15,11 @@ use crate::node::{self, Node};
 use crate::schema;
 use crate::source::SourceFile;
 
+/// Entries of one `[scan]` list, at most.
+pub const MAX_LIST_LEN: usize = 1000;
+/// Characters of one entry of a `[scan]` list, at most.
+pub const MAX_ITEM_LEN: usize = 1000;
+
 pub const DEFAULT_CLIENT_PREFIXES: &[&str] = &[
     "NEXT_PUBLIC_",
     "VITE_",
@@ -369,6 +374,39 @@ impl Config {
             }
         }
         if let Some(scan) = root.get("scan") {
+            // Every list here becomes a matcher (a glob set, an automaton,
+            // a regex) built once per run: bounded, so a hostile file
+            // cannot make the build the slow part.
+            for e in scan.entries() {
+                let items = e.value.as_seq();
+                let long = items
+                    .iter()
+                    .find(|i| i.as_str().is_some_and(|s| s.len() > MAX_ITEM_LEN));
+                if items.len() > MAX_LIST_LEN {
+                    errors.push(Diag::at(
+                        "config",
+                        format!(
+                            "`scan.{}` lists {} entries; at most {MAX_LIST_LEN}",
+                            crate::schema::clip(&e.key),
+                            items.len()
+                        ),
+                        source,
+                        e.key_span,
+                        "too many",
+                    ));
+                } else if let Some(i) = long {
+                    errors.push(Diag::at(
+                        "config",
+                        format!(
+                            "an entry of `scan.{}` is longer than {MAX_ITEM_LEN} characters",
+                            crate::schema::clip(&e.key)
+                        ),
+                        source,
+                        i.span,
+                        "too long",
+                    ));
+                }
+            }
             let s = &mut cfg.scan;
             if let Some(v) = strs(scan.get("allow_paths")) {
                 s.allow_paths = v;
@@ -432,7 +470,9 @@ impl Config {
             t
         });
         match table.and_then(|t| toml::to_string_pretty(&t)) {
-            Ok(s) => out.push_str(&s),
+            // The configuration is the repository's: a value in it that looks
+            // like a credential is masked, as everywhere else.
+            Ok(s) => out.push_str(&crate::redact::secrets(&s)),
             Err(e) => out.push_str(&format!("# cannot render: {e}\n")),
         }
         out
@@ -502,6 +542,15 @@ mod tests {
         );
         assert!(lines[3].starts_with("keyledger.toml:5:16:"), "{lines:#?}");
         assert!(lines[4].starts_with("keyledger.toml:6:15:"), "{lines:#?}");
+    }
+
+    #[test]
+    fn printed_configuration_masks_credentials() {
+        let (_d, p) = write("[scan]\nlog_sinks = [\"ghp_x1Y2z3A4b5C6d7E8f9G0h1I2j3K4l5M6n7O8\"]\n");
+        let c = Config::load(&p, "keyledger.toml", true).unwrap();
+        let printed = c.to_toml();
+        assert!(!printed.contains("x1Y2z3A4b5C6"), "{printed}");
+        assert!(printed.contains("ghp_****"), "{printed}");
     }
 
     #[test]

@@ -91,6 +91,20 @@ fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Opt
     if items.is_empty() {
         return None;
     }
+    if items.len() > crate::config::MAX_LIST_LEN {
+        errors.push(Diag::at(
+            "policy",
+            format!(
+                "{} globs in one list; at most {}",
+                items.len(),
+                crate::config::MAX_LIST_LEN
+            ),
+            src,
+            items[0].span,
+            "too many",
+        ));
+        return None;
+    }
     let mut out = GlobSetBuilder::new();
     for item in items {
         let pat = item.as_str().unwrap_or_default();

@@ -39,7 +39,7 @@ pub const VISIBLE: usize = 4;
 /// inventoried values), sorted by start; possibly overlapping.
 pub fn ranges(text: &str) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Detectors::get()
-        .find(text)
+        .find_shaped(text)
         .iter()
         .map(|m| (m.start, m.end))
         .collect();

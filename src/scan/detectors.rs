@@ -241,6 +241,23 @@ impl Detectors {
     /// before, the keyword's line, the line after), because its match holds
     /// the keyword; a `multiline` detector's regex runs on the whole region.
     pub fn find_in<'d>(&'d self, text: &str, regions: &[Range<usize>]) -> Vec<Match<'d>> {
+        self.search(text, regions, true)
+    }
+
+    /// Every match of every pattern in `text`, without the entropy,
+    /// placeholder and known-example filters: what redaction masks
+    /// (`crate::redact`). A low-entropy token is still a token to hide, and
+    /// masking too much is harmless.
+    pub fn find_shaped<'d>(&'d self, text: &str) -> Vec<Match<'d>> {
+        self.search(text, std::slice::from_ref(&(0..text.len())), false)
+    }
+
+    fn search<'d>(
+        &'d self,
+        text: &str,
+        regions: &[Range<usize>],
+        filtered: bool,
+    ) -> Vec<Match<'d>> {
         let b = text.as_bytes();
         let partial = !(regions.len() == 1 && regions[0] == (0..text.len()));
         // Per detector: the ranges its regex runs on, ascending, disjoint.
@@ -315,7 +332,7 @@ impl Detectors {
                         at += 1;
                     }
                     let Some(m) = secret_of(&caps) else { continue };
-                    if self.accepts(d, m.as_str()) {
+                    if !filtered || self.accepts(d, m.as_str()) {
                         out.push(Match {
                             detector: d,
                             rank,
