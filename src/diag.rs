@@ -129,11 +129,11 @@ pub const MAX_ERRORS: usize = 1000;
 /// Errors rendered before the rest are only counted.
 pub const MAX_SHOWN_ERRORS: usize = 100;
 
-/// The widest piece of one source line a snippet shows, in bytes; longer
+/// The widest piece of one source line a snippet shows, in columns; longer
 /// lines (minified bundles, single-line JSON) are clipped around the span.
-const MAX_LINE_BYTES: usize = 160;
+const MAX_LINE_COLUMNS: usize = 160;
 /// How much of a clipped line is kept before the span.
-const MARGIN_BYTES: usize = 48;
+const MARGIN_COLUMNS: usize = 48;
 /// A label over more lines than this shows its first line only.
 const MAX_SPAN_LINES: usize = 8;
 /// Lines of context above and below a label (miette's default).
@@ -143,7 +143,7 @@ const CONTEXT_LINES: usize = 1;
 /// fixed width, colour only when asked for.
 ///
 /// miette never sees a repository's file: it sees a [`View`] of the lines
-/// around the labels, each clipped to [`MAX_LINE_BYTES`] around its span
+/// around the labels, each clipped to [`MAX_LINE_COLUMNS`] around its span
 /// (miette panics on a label at column 65,536 or later, and a 2 MB line is
 /// no snippet), with secret values masked and control characters escaped.
 /// Messages, labels, help and file names are made safe the same way.
@@ -406,19 +406,55 @@ impl View {
     }
 }
 
-/// The bytes of line `[ls, le)` to show: all of it when short, else
-/// [`MAX_LINE_BYTES`] around the label `points` on it.
+/// Columns a character takes in a snippet: an escaped control character
+/// (`\x0d`, `\u{202e}`) takes its escape's width.
+fn width(c: char) -> usize {
+    if !redact::is_unsafe(c) {
+        1
+    } else if (c as u32) < 0x100 {
+        4
+    } else {
+        5 + format!("{:x}", c as u32).len()
+    }
+}
+
+/// The part `[ws, we)` of line `[ls, le)` to show: at most
+/// [`MAX_LINE_COLUMNS`] columns, starting [`MARGIN_COLUMNS`] columns before the
+/// first label on the line. Every walk is bounded by those widths, never by
+/// the line's length: a 10 MB line costs what a short one does.
 fn window(src: &SourceFile, ls: usize, le: usize, points: &[usize]) -> (usize, usize) {
-    if le - ls <= MAX_LINE_BYTES {
-        return (ls, le);
+    let text = &src.text;
+    let lo = src.floor_char_boundary(points.iter().copied().min().unwrap_or(ls).clamp(ls, le));
+    // Back from the first label, up to the margin.
+    let back = |from: usize, budget: usize| {
+        let mut at = from;
+        let mut used = 0;
+        for c in text[ls..from].chars().rev() {
+            used += width(c);
+            if used > budget {
+                break;
+            }
+            at -= c.len_utf8();
+        }
+        (at, used.min(budget))
+    };
+    let (mut ws, _) = back(lo, MARGIN_COLUMNS);
+    // Forward, up to the width.
+    let mut we = ws;
+    let mut used = 0;
+    for c in text[ws..le].chars() {
+        if used + width(c) > MAX_LINE_COLUMNS {
+            break;
+        }
+        used += width(c);
+        we += c.len_utf8();
     }
-    let lo = points.iter().copied().min().unwrap_or(ls).clamp(ls, le);
-    let mut ws = src.floor_char_boundary(lo.saturating_sub(MARGIN_BYTES).max(ls));
-    let we = src.floor_char_boundary((ws + MAX_LINE_BYTES).min(le));
-    if we == le {
-        ws = src.floor_char_boundary(le.saturating_sub(MAX_LINE_BYTES).max(ls).min(ws));
+    // The line ended early: spend what is left of the width before.
+    if we == le && ws > ls {
+        let (more, _) = back(ws, MAX_LINE_COLUMNS - used);
+        ws = more;
     }
-    (ws, we.max(ws))
+    (ws, we)
 }
 
 impl SourceCode for View {
@@ -511,6 +547,14 @@ mod tests {
         assert!(out.contains("[f.txt:151:1]"), "{out}");
         assert!(out.contains(" 4 │ line 3"), "{out}");
         assert!(out.contains(" 151 │ line 150"), "{out}");
+    }
+
+    #[test]
+    fn escaped_characters_count_in_the_clipped_width() {
+        let line = format!("{}X{}", "\r".repeat(70_000), "\r".repeat(70_000));
+        let out = rendered(&format!("a\n{line}\n"), Span::new(70_002, 70_003));
+        assert!(out.contains("\\x0dX\\x0d"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 300), "{out}");
     }
 
     #[test]

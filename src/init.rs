@@ -45,7 +45,14 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats) {
                 continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if !ft.is_file() {
+            // FIFOs, devices and sockets are counted, never opened.
+            if let Some(why) = Skip::special(&ft) {
+                stats.skip(why, crate::check::display_path(root, entry.path()));
+            }
             continue;
         }
         let path = crate::check::display_path(root, entry.path());

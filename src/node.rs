@@ -595,6 +595,7 @@ pub fn parse_toml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
     if !errs.is_empty() {
         return Err(errs
             .iter()
+            .take(crate::diag::MAX_ERRORS)
             .map(|e| {
                 let r = e.span().unwrap_or(0..0);
                 Diag::at(

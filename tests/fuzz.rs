@@ -444,6 +444,19 @@ fn regressions() {
     for (format, out) in outputs(dir.path()) {
         assert!(!out.contains(&token[5..]), "{format}:\n{out}");
     }
+    // 74,158 carriage returns in keyledger.toml: one TOML error each; a run
+    // collects at most 1,000 and renders each line clipped (took 11 s).
+    let c = Case {
+        target: 2,
+        ops: vec![
+            Op::Insert(12771763978803863536, 1),
+            Op::Repeat(8256885806064390297, 23, 74158),
+            Op::Repeat(15094152129597530096, 24, 88),
+        ],
+        plants: vec![(4757992874715998970, 3), (12305508609750966155, 1)],
+        token_body: "LloMzs24o6Ndt5slhmuzxJa43jryiFotANoA".into(),
+    };
+    check_case(&seeds, &c).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Every detector's own positive examples, planted in every kind of file,

@@ -925,6 +925,14 @@ fn every_skipped_file_is_counted_by_reason_and_special_files_are_not_opened() {
     assert_eq!(skipped["fifo"], serde_json::json!(["pipe"]), "{skipped}");
     let out = run(&["check", ".", "--as-of", AS_OF], d.path());
     assert!(out.stdout.contains("1 fifo"), "{}", out.transcript());
+    let out = run_env(
+        &["init", ".", "--stdout"],
+        d.path(),
+        Duration::from_secs(20),
+        &[],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    assert!(out.stderr.contains("1 fifo"), "{}", out.transcript());
 }
 
 // ---------------------------------------------------------- YAML tabs ----
