@@ -44,6 +44,8 @@ pub struct SourceFile {
     /// Byte ranges of secret values to mask in snippets (see
     /// [`crate::redact`]), found once per file.
     masks: OnceLock<Vec<(usize, usize)>>,
+    /// 0-based lines holding `keyledger:allow` (built on first use).
+    allow_lines: OnceLock<Vec<usize>>,
 }
 
 /// Bytes per column checkpoint.
@@ -74,6 +76,7 @@ impl SourceFile {
             ascii,
             checkpoints: OnceLock::new(),
             masks: OnceLock::new(),
+            allow_lines: OnceLock::new(),
         })
     }
 
@@ -130,10 +133,23 @@ impl SourceFile {
     /// The text of line `line` (1-based), without its newline.
     pub fn line_text(&self, line: usize) -> &str {
         let li = line.saturating_sub(1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[li];
-        let rest = &self.text[start..];
-        let end = rest.find('\n').map_or(rest.len(), |i| i);
-        rest[..end].trim_end_matches('\r')
+        &self.text[self.line_starts[li]..self.line_end(li)]
+    }
+
+    /// The text of line `line` (1-based) if it holds a `keyledger:allow`
+    /// comment. The lines that do are found in one pass over the file, so
+    /// asking for each of 100,000 findings on one long line stays linear.
+    pub fn allow_comment(&self, line: usize) -> Option<&str> {
+        let lines = self.allow_lines.get_or_init(|| {
+            let mut v: Vec<usize> =
+                memchr::memmem::find_iter(self.text.as_bytes(), "keyledger:allow")
+                    .map(|at| self.line_index(at))
+                    .collect();
+            v.dedup();
+            v
+        });
+        let li = line.checked_sub(1)?;
+        lines.binary_search(&li).ok().map(|_| self.line_text(line))
     }
 
     pub fn line_count(&self) -> usize {
@@ -195,5 +211,40 @@ impl SourceFile {
     /// their first characters (found once, on first use).
     pub fn masks(&self) -> &[(usize, usize)] {
         self.masks.get_or_init(|| crate::redact::masks(&self.text))
+    }
+}
+
+/// Line starts of a text, for finding a byte's line in O(log n) where no
+/// [`SourceFile`] exists yet (the scanner, before it masks a file).
+pub struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex {
+            starts,
+            len: text.len(),
+        }
+    }
+
+    /// 0-based line of byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Where 0-based line `li` starts.
+    pub fn start(&self, li: usize) -> usize {
+        self.starts[li.min(self.starts.len() - 1)]
+    }
+
+    /// Where 0-based line `li` ends (before its newline).
+    pub fn end(&self, li: usize) -> usize {
+        self.starts.get(li + 1).map_or(self.len, |&n| n - 1)
     }
 }

@@ -423,6 +423,46 @@ fn many_findings_in_one_file_are_fast() {
 }
 
 #[test]
+fn many_findings_on_one_long_line_are_fast() {
+    // A minified bundle: 100,000 key ids on one 2 MB line, and 10,000
+    // assignments of an inventoried name on another file's single line.
+    // (ad327c8 looked for `keyledger:allow` on the whole line per finding:
+    // over two minutes in release.)
+    let d = repo();
+    let abc = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut x: u64 = 2463534242;
+    let mut text = String::new();
+    for _ in 0..100_000 {
+        text.push_str("AKIA");
+        for _ in 0..16 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text.push(abc[(x % 32) as usize] as char);
+        }
+        text.push(' ');
+    }
+    write(d.path(), "dist/keys.js", &text);
+    let assigns: Vec<String> = (0..10_000)
+        .map(|i| {
+            format!(
+                "var JWT_SECRET=\"{:024x}\"",
+                (i as u128) * 0x9E3779B97F4A7C15
+            )
+        })
+        .collect();
+    write(d.path(), "dist/app.js", assigns.join(";"));
+    let out = run_env(
+        &["check", ".", "--as-of", AS_OF, "--format", "json"],
+        d.path(),
+        Duration::from_secs(150),
+        &[],
+    );
+    assert_eq!(out.code, Some(1), "{}", out.transcript());
+    assert!(out.elapsed < Duration::from_secs(60), "{:?}", out.elapsed);
+}
+
+#[test]
 fn many_stale_baseline_entries_are_fast() {
     let d = repo();
     let entries: Vec<String> = (0..40_000)
