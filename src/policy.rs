@@ -332,7 +332,18 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
         }
     }
     let dir_rel = Path::new(".keyledger/policies");
-    if crate::fsutil::contained(root, dir_rel, ".keyledger/policies")? == crate::fsutil::Kind::Dir {
+    let kind = crate::fsutil::contained(root, dir_rel, ".keyledger/policies")?;
+    if !matches!(
+        kind,
+        crate::fsutil::Kind::Dir | crate::fsutil::Kind::Missing
+    ) {
+        return Err(Diag::plain(
+            "policy",
+            ".keyledger/policies is not a folder; policy files go inside it",
+        )
+        .into());
+    }
+    if kind == crate::fsutil::Kind::Dir {
         let dir = root.join(dir_rel);
         let mut files: Vec<_> = match std::fs::read_dir(&dir) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),

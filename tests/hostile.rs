@@ -551,6 +551,28 @@ fn endless_and_blocking_files_are_refused() {
         "{}",
         out.transcript()
     );
+    // The policy folder as a FIFO or a file.
+    for kind in ["fifo", "file"] {
+        let d = repo();
+        std::fs::create_dir_all(d.path().join(".keyledger")).unwrap();
+        let p = d.path().join(".keyledger/policies");
+        match kind {
+            "fifo" => mkfifo(&p),
+            _ => std::fs::write(&p, "id: x\n").unwrap(),
+        }
+        let out = run_env(
+            &["check", ".", "--no-scan"],
+            d.path(),
+            Duration::from_secs(20),
+            &[],
+        );
+        assert_eq!(out.code, Some(2), "{kind}: {}", out.transcript());
+        assert!(
+            out.stderr.contains(".keyledger/policies"),
+            "{}",
+            out.transcript()
+        );
+    }
     // A baseline that is a directory.
     let d = repo();
     std::fs::create_dir_all(d.path().join(".keyledger/baseline.json")).unwrap();
