@@ -136,6 +136,8 @@ const MAX_LINE_COLUMNS: usize = 160;
 const MARGIN_COLUMNS: usize = 48;
 /// A label over more lines than this shows its first line only.
 const MAX_SPAN_LINES: usize = 8;
+/// Bytes around a snippet searched for secret values to mask.
+const REDACT_AROUND: usize = 8 << 10;
 /// Lines of context above and below a label (miette's default).
 const CONTEXT_LINES: usize = 1;
 
@@ -328,7 +330,29 @@ impl View {
                 _ => merged.push(r),
             }
         }
-        let masks = src.masks();
+        // Secret values are looked for around what is shown (the lines and
+        // 8 KiB either side, room for a PEM block), not in the whole file:
+        // redaction costs what the snippet costs, whatever the file's size.
+        let mut masks: Vec<(usize, usize)> = Vec::new();
+        for &(first, last) in &merged {
+            let from = src.floor_char_boundary(src.line_start(first).saturating_sub(REDACT_AROUND));
+            let to = src.floor_char_boundary(src.line_end(last).saturating_add(REDACT_AROUND));
+            masks.extend(
+                redact::masks(&src.text[from..to])
+                    .into_iter()
+                    .map(|(s, e)| (s + from, e + from)),
+            );
+        }
+        masks.sort_unstable();
+        masks.dedup_by(|next, prev| {
+            // Merge overlapping ranges (windows of two parts can overlap).
+            if next.0 <= prev.1 {
+                prev.1 = prev.1.max(next.1);
+                true
+            } else {
+                false
+            }
+        });
         let mut map: std::collections::HashMap<usize, usize> = Default::default();
         let mut text = String::new();
         let mut parts = Vec::with_capacity(merged.len());

@@ -41,9 +41,6 @@ pub struct SourceFile {
     /// bytes (non-ASCII text only, built on first use), so a column on a
     /// long line is found without counting the line from its start.
     checkpoints: OnceLock<Vec<(usize, usize)>>,
-    /// Byte ranges of secret values to mask in snippets (see
-    /// [`crate::redact`]), found once per file.
-    masks: OnceLock<Vec<(usize, usize)>>,
     /// 0-based lines holding `keyledger:allow` (built on first use).
     allow_lines: OnceLock<Vec<usize>>,
 }
@@ -75,7 +72,6 @@ impl SourceFile {
             line_starts,
             ascii,
             checkpoints: OnceLock::new(),
-            masks: OnceLock::new(),
             allow_lines: OnceLock::new(),
         })
     }
@@ -205,12 +201,6 @@ impl SourceFile {
         let i = cps.partition_point(|&(o, _)| o <= offset).saturating_sub(1);
         let (at, count) = cps[i];
         count + count_chars(&self.text[at..offset])
-    }
-
-    /// Byte ranges to mask in snippets of this file: secret values after
-    /// their first characters (found once, on first use).
-    pub fn masks(&self) -> &[(usize, usize)] {
-        self.masks.get_or_init(|| crate::redact::masks(&self.text))
     }
 }
 
