@@ -336,7 +336,14 @@ fn outputs(root: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// Cases run so far (progress of long runs, every 1,000 on stderr).
+static DONE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn check_case(seeds: &Seeds, c: &Case) -> Result<(), TestCaseError> {
+    let done = DONE.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    if done % 1000 == 0 {
+        eprintln!("fuzz: {done} cases, peak RSS {} MiB", peak_rss_kb() / 1024);
+    }
     let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
     build_repo(dir.path(), seeds, c);
     let start = Instant::now();
