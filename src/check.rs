@@ -2,7 +2,7 @@
 //! validate schema → evaluate policies and rotation → apply waivers →
 //! (render, in `render`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -110,25 +110,32 @@ pub fn today() -> Date {
 pub fn load_config(opts: &Options) -> Result<Config, Fatal> {
     match &opts.config {
         Some(p) => Config::load(p, &display_path(&opts.root, p), true),
-        None => Config::load(&opts.root.join("keyledger.toml"), "keyledger.toml", false),
+        None => Config::load_in_repo(&opts.root),
     }
 }
 
 /// Finds the inventory: `--inventory`, the config's `inventory`, or
-/// `secrets-inventory.yaml` (`.toml` when only that exists).
-pub fn inventory_path(opts: &Options, config: &Config) -> (PathBuf, String) {
+/// `secrets-inventory.yaml` (`.toml` when only that exists). A path from the
+/// configuration or the default one is the repository's: it must stay
+/// inside the root (no symlink out), see [`crate::fsutil::contained`].
+pub fn inventory_path(opts: &Options, config: &Config) -> Result<(PathBuf, String), Fatal> {
     if let Some(p) = &opts.inventory {
-        return (p.clone(), display_path(&opts.root, p));
+        return Ok((p.clone(), display_path(&opts.root, p)));
     }
-    if let Some(p) = &config.inventory {
-        return (opts.root.join(p), p.clone());
-    }
-    let yaml = opts.root.join("secrets-inventory.yaml");
-    let toml = opts.root.join("secrets-inventory.toml");
-    if !yaml.exists() && toml.exists() {
-        return (toml, "secrets-inventory.toml".into());
-    }
-    (yaml, "secrets-inventory.yaml".into())
+    let rel = match &config.inventory {
+        Some(p) => p.clone(),
+        None => {
+            let yaml = opts.root.join("secrets-inventory.yaml");
+            let toml = opts.root.join("secrets-inventory.toml");
+            if std::fs::symlink_metadata(&yaml).is_err() && toml.exists() {
+                "secrets-inventory.toml".to_string()
+            } else {
+                "secrets-inventory.yaml".to_string()
+            }
+        }
+    };
+    crate::fsutil::contained(&opts.root, Path::new(&rel), &rel)?;
+    Ok((opts.root.join(&rel), rel))
 }
 
 /// Every id a waiver or a `[rules]` override may name.
@@ -184,14 +191,14 @@ pub fn run(opts: &Options) -> Result<Outcome, Fatal> {
     let inventory = if opts.no_inventory {
         None
     } else if !inventory_rules {
-        let (inv_path, inv_display) = inventory_path(opts, &config);
+        let (inv_path, inv_display) = inventory_path(opts, &config)?;
         if inv_path.exists() {
             Some(inventory::load(&inv_path, &inv_display)?)
         } else {
             None
         }
     } else {
-        let (inv_path, inv_display) = inventory_path(opts, &config);
+        let (inv_path, inv_display) = inventory_path(opts, &config)?;
         let inventory = inventory::load(&inv_path, &inv_display)?;
         let policies = policy::load(&opts.root, &config)?;
         let ids = known_ids(&policies)?;

@@ -10,10 +10,15 @@ use serde::Serialize;
 use crate::cadence::Cadence;
 use crate::diag::{Diag, Fatal};
 use crate::finding::Severity;
-use crate::inventory::{Spanned, read_text};
+use crate::inventory::Spanned;
 use crate::node::{self, Node};
 use crate::schema;
 use crate::source::SourceFile;
+
+/// Entries of one `[scan]` list, at most.
+pub const MAX_LIST_LEN: usize = 1000;
+/// Characters of one entry of a `[scan]` list, at most.
+pub const MAX_ITEM_LEN: usize = 1000;
 
 pub const DEFAULT_CLIENT_PREFIXES: &[&str] = &[
     "NEXT_PUBLIC_",
@@ -235,21 +240,57 @@ impl Config {
         self.due_soon.nominal_days().map_or(30, |d| d as i64)
     }
 
-    /// Loads `path` if it exists (`required` makes a missing file an error).
+    /// Loads `path`, a file the user named on the command line (`required`
+    /// makes a missing file an error).
     pub fn load(path: &Path, display: &str, required: bool) -> Result<Config, Fatal> {
-        if !required && !path.exists() {
+        if !required && std::fs::symlink_metadata(path).is_err() {
             return Ok(Config::default());
         }
-        let source = read_text(path, display)?;
-        let root = node::parse_toml(&source).map_err(Fatal)?;
-        let errors = schema::validate(schema::config(), &root, &source);
-        if !errors.is_empty() {
-            return Err(Fatal(errors));
+        let source = crate::fsutil::read_named(path, display)?;
+        Config::from_source(source)
+    }
+
+    /// Loads `keyledger.toml` at the repository root, if there is one. The
+    /// file is the repository's: it is not read through a symlink that
+    /// leaves the root, and it is bounded like every input.
+    pub fn load_in_repo(root: &Path) -> Result<Config, Fatal> {
+        let rel = Path::new("keyledger.toml");
+        match crate::fsutil::read_in_repo(root, rel, "keyledger.toml")? {
+            Some(source) => Config::from_source(source),
+            None => Ok(Config::default()),
         }
+    }
+
+    /// Parses and validates a configuration. Every error is collected:
+    /// schema errors, windows that do not parse, invalid globs, paths that
+    /// leave the repository.
+    pub fn from_source(source: Arc<SourceFile>) -> Result<Config, Fatal> {
+        let root = node::parse_toml(&source).map_err(Fatal)?;
+        let mut errors = schema::validate(schema::config(), &root, &source);
         let mut cfg = Config {
             source: Some(source.clone()),
             ..Config::default()
         };
+        let mut more = Vec::new();
+        cfg.read(&root, &source, &mut more);
+        let mut spans: std::collections::HashSet<Option<crate::source::Span>> = errors
+            .iter()
+            .map(|e| e.labels.first().map(|l| l.0))
+            .collect();
+        for d in more {
+            if spans.insert(d.labels.first().map(|l| l.0)) {
+                errors.push(d);
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|d| d.labels.first().map(|l| l.0.start));
+            return Err(Fatal(errors));
+        }
+        Ok(cfg)
+    }
+
+    fn read(&mut self, root: &Node, source: &Arc<SourceFile>, errors: &mut Vec<Diag>) {
+        let cfg = self;
         let strs = |n: Option<&Node>| -> Option<Vec<String>> {
             n.map(|n| {
                 n.as_seq()
@@ -258,16 +299,51 @@ impl Config {
                     .collect()
             })
         };
-        cfg.inventory = root
-            .get("inventory")
-            .and_then(Node::as_str)
-            .map(str::to_string);
-        if let Some(n) = root.get("due_soon") {
-            cfg.due_soon = Cadence::parse(n.as_str().unwrap_or_default())
-                .map_err(|e| Diag::at("schema", e, &source, n.span, "invalid window"))?;
+        // Paths the configuration names are the repository's: relative,
+        // inside it (symlinks are checked where the file is read).
+        let mut repo_path = |key: &str| -> Option<String> {
+            let n = root.get(key)?;
+            let p = n.as_str()?;
+            let path = Path::new(p);
+            let leaves = path.is_absolute()
+                || path.components().any(|c| {
+                    matches!(
+                        c,
+                        std::path::Component::ParentDir
+                            | std::path::Component::RootDir
+                            | std::path::Component::Prefix(_)
+                    )
+                });
+            if leaves || p.trim().is_empty() {
+                errors.push(
+                    Diag::at(
+                        "config",
+                        format!("`{key}` must be a path inside the repository"),
+                        source,
+                        n.span,
+                        if leaves {
+                            "leaves the repository"
+                        } else {
+                            "empty path"
+                        },
+                    )
+                    .with_help(
+                        "paths in keyledger.toml are relative to the repository root, without `..`; to use a file elsewhere, name it on the command line",
+                    ),
+                );
+                return None;
+            }
+            Some(p.to_string())
+        };
+        cfg.inventory = repo_path("inventory");
+        if let Some(b) = repo_path("baseline") {
+            cfg.baseline = b;
         }
-        if let Some(b) = root.get("baseline").and_then(Node::as_str) {
-            cfg.baseline = b.to_string();
+        if let Some(n) = root.get("due_soon") {
+            match Cadence::parse(n.as_str().unwrap_or_default()) {
+                Ok(c) => cfg.due_soon = c,
+                Err(e) => errors.push(Diag::at("schema", e, source, n.span, "invalid window")),
+            }
         }
         if let Some(f) = root
             .get("fail_on")
@@ -301,8 +377,44 @@ impl Config {
                 );
             }
         }
-        cfg.evidence = crate::evidence::Settings::from_config(&root, &source)?;
+        match crate::evidence::Settings::from_config(root, source) {
+            Ok(e) => cfg.evidence = e,
+            Err(Fatal(e)) => errors.extend(e),
+        }
         if let Some(scan) = root.get("scan") {
+            // Every list here becomes a matcher (a glob set, an automaton,
+            // a regex) built once per run: bounded, so a hostile file
+            // cannot make the build the slow part.
+            for e in scan.entries() {
+                let items = e.value.as_seq();
+                let long = items
+                    .iter()
+                    .find(|i| i.as_str().is_some_and(|s| s.len() > MAX_ITEM_LEN));
+                if items.len() > MAX_LIST_LEN {
+                    errors.push(Diag::at(
+                        "config",
+                        format!(
+                            "`scan.{}` lists {} entries; at most {MAX_LIST_LEN}",
+                            crate::schema::clip(&e.key),
+                            items.len()
+                        ),
+                        source,
+                        e.key_span,
+                        "too many",
+                    ));
+                } else if let Some(i) = long {
+                    errors.push(Diag::at(
+                        "config",
+                        format!(
+                            "an entry of `scan.{}` is longer than {MAX_ITEM_LEN} characters",
+                            crate::schema::clip(&e.key)
+                        ),
+                        source,
+                        i.span,
+                        "too long",
+                    ));
+                }
+            }
             let s = &mut cfg.scan;
             if let Some(v) = strs(scan.get("allow_paths")) {
                 s.allow_paths = v;
@@ -341,19 +453,17 @@ impl Config {
                             .get(key)
                             .and_then(|n| n.as_seq().get(i))
                             .map_or(scan.span, |n| n.span);
-                        return Err(Diag::at(
+                        errors.push(Diag::at(
                             "schema",
-                            format!("invalid glob `{g}`: {e}"),
-                            &source,
+                            format!("invalid glob `{}`: {e}", crate::schema::clip(g)),
+                            source,
                             span,
                             "invalid glob",
-                        )
-                        .into());
+                        ));
                     }
                 }
             }
         }
-        Ok(cfg)
     }
 
     /// The effective configuration as TOML, for `keyledger config`.
@@ -368,7 +478,9 @@ impl Config {
             t
         });
         match table.and_then(|t| toml::to_string_pretty(&t)) {
-            Ok(s) => out.push_str(&s),
+            // The configuration is the repository's: a value in it that looks
+            // like a credential is masked, as everywhere else.
+            Ok(s) => out.push_str(&crate::redact::secrets(&s)),
             Err(e) => out.push_str(&format!("# cannot render: {e}\n")),
         }
         out
@@ -417,6 +529,36 @@ mod tests {
         let (_d2, p2) = write(&printed);
         let again = Config::load(&p2, "keyledger.toml", true).unwrap();
         assert_eq!(again.to_toml(), printed);
+    }
+
+    #[test]
+    fn every_error_is_collected() {
+        let (_d, p) = write(
+            "due_soon = \"soon\"\ninventory = \"../x.yaml\"\nbaseline = \"/tmp/b.json\"\n[scan]\nallow_paths = [\"a/{b\"]\ntest_paths = [\"c/{d\"]\n",
+        );
+        let e = Config::load(&p, "keyledger.toml", true).unwrap_err();
+        let lines: Vec<String> = e.0.iter().map(Diag::one_line).collect();
+        assert_eq!(lines.len(), 5, "{lines:#?}");
+        assert!(lines[0].starts_with("keyledger.toml:1:12:"), "{lines:#?}");
+        assert!(
+            lines[1].contains("`inventory` must be a path inside"),
+            "{lines:#?}"
+        );
+        assert!(
+            lines[2].contains("`baseline` must be a path inside"),
+            "{lines:#?}"
+        );
+        assert!(lines[3].starts_with("keyledger.toml:5:16:"), "{lines:#?}");
+        assert!(lines[4].starts_with("keyledger.toml:6:15:"), "{lines:#?}");
+    }
+
+    #[test]
+    fn printed_configuration_masks_credentials() {
+        let (_d, p) = write("[scan]\nlog_sinks = [\"ghp_x1Y2z3A4b5C6d7E8f9G0h1I2j3K4l5M6n7O8\"]\n");
+        let c = Config::load(&p, "keyledger.toml", true).unwrap();
+        let printed = c.to_toml();
+        assert!(!printed.contains("x1Y2z3A4b5C6"), "{printed}");
+        assert!(printed.contains("ghp_****"), "{printed}");
     }
 
     #[test]

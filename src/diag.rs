@@ -4,9 +4,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, Severity as MSeverity, SourceCode};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, Severity as MSeverity, SourceCode,
+    SourceSpan, SpanContents,
+};
 
-use crate::source::{Snippet, SourceFile, Span};
+use crate::redact;
+use crate::source::{SourceFile, Span};
 
 /// A located message, renderable by miette.
 #[derive(Debug, Clone)]
@@ -17,7 +21,6 @@ pub struct Diag {
     pub labels: Vec<(Span, String)>,
     pub help: Option<String>,
     pub severity: MSeverity,
-    snippet: Option<Snippet>,
 }
 
 impl Diag {
@@ -30,7 +33,6 @@ impl Diag {
             labels: Vec::new(),
             help: None,
             severity: MSeverity::Error,
-            snippet: None,
         }
     }
 
@@ -45,7 +47,6 @@ impl Diag {
         Diag {
             code: code.to_string(),
             message: message.into(),
-            snippet: Some(Snippet(source.clone())),
             source: Some(source.clone()),
             labels: vec![(span, label.into())],
             help: None,
@@ -78,11 +79,13 @@ impl Diag {
 
 impl Diag {
     /// One line, location first: for logs and plain-text consumers.
+    /// Secret values are masked and control characters escaped.
     pub fn one_line(&self) -> String {
-        match self.location() {
+        let line = match self.location() {
             Some(loc) => format!("{loc}: {}: {}", self.code, self.message),
             None => format!("{}: {}", self.code, self.message),
-        }
+        };
+        redact::display(&line)
     }
 }
 
@@ -93,42 +96,6 @@ impl fmt::Display for Diag {
 }
 
 impl std::error::Error for Diag {}
-
-impl Diagnostic for Diag {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.code))
-    }
-    fn severity(&self) -> Option<MSeverity> {
-        Some(self.severity)
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.snippet.as_ref().map(|s| s as &dyn SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.snippet.is_none() || self.labels.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.labels.iter().enumerate().map(
-            |(i, (span, label))| {
-                let text = if label.is_empty() {
-                    None
-                } else {
-                    Some(label.clone())
-                };
-                if i == 0 {
-                    LabeledSpan::new_primary_with_span(text, *span)
-                } else {
-                    LabeledSpan::new_with_span(text, *span)
-                }
-            },
-        )))
-    }
-}
 
 /// Everything that stops keyledger before it can give a complete answer.
 /// All errors found are collected, not only the first; exit code 2.
@@ -155,8 +122,33 @@ impl fmt::Display for Fatal {
 
 impl std::error::Error for Fatal {}
 
+/// The most errors one run collects from one stage (a schema, a parse);
+/// past it the rest of that stage is not listed.
+pub const MAX_ERRORS: usize = 1000;
+
+/// Errors rendered before the rest are only counted.
+pub const MAX_SHOWN_ERRORS: usize = 100;
+
+/// The widest piece of one source line a snippet shows, in columns; longer
+/// lines (minified bundles, single-line JSON) are clipped around the span.
+const MAX_LINE_COLUMNS: usize = 160;
+/// How much of a clipped line is kept before the span.
+const MARGIN_COLUMNS: usize = 48;
+/// A label over more lines than this shows its first line only.
+const MAX_SPAN_LINES: usize = 8;
+/// Bytes around a snippet searched for secret values to mask.
+const REDACT_AROUND: usize = 8 << 10;
+/// Lines of context above and below a label (miette's default).
+const CONTEXT_LINES: usize = 1;
+
 /// Renders diagnostics as miette does on a terminal, deterministically:
 /// fixed width, colour only when asked for.
+///
+/// miette never sees a repository's file: it sees a [`View`] of the lines
+/// around the labels, each clipped to [`MAX_LINE_COLUMNS`] around its span
+/// (miette panics on a label at column 65,536 or later, and a 2 MB line is
+/// no snippet), with secret values masked and control characters escaped.
+/// Messages, labels, help and file names are made safe the same way.
 pub fn render(diags: &[Diag], color: bool) -> String {
     use miette::{GraphicalReportHandler, GraphicalTheme};
     let theme = if color {
@@ -166,13 +158,437 @@ pub fn render(diags: &[Diag], color: bool) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
-        .with_links(false);
+        .with_links(false)
+        .with_context_lines(CONTEXT_LINES);
     let mut out = String::new();
+    let mut one = String::new();
     for d in diags {
-        if handler.render_report(&mut out, d).is_err() {
-            out.push_str(&d.to_string());
+        let shown = Shown::new(d);
+        one.clear();
+        if handler.render_report(&mut one, &shown).is_ok() {
+            out.push_str(&one);
+        } else {
+            out.push_str(&d.one_line());
             out.push('\n');
         }
     }
     out
+}
+
+/// Fatal errors: the first [`MAX_SHOWN_ERRORS`] rendered, the rest counted.
+pub fn render_fatal(diags: &[Diag], color: bool) -> String {
+    let n = diags.len().min(MAX_SHOWN_ERRORS);
+    let mut s = render(&diags[..n], color);
+    if diags.len() > n {
+        s.push_str(&format!(
+            "… and {} more errors, not shown (fix the ones above first)\n",
+            diags.len() - n
+        ));
+    }
+    s
+}
+
+/// A diagnostic as miette sees it: safe text and a [`View`].
+struct Shown {
+    code: String,
+    message: String,
+    help: Option<String>,
+    severity: MSeverity,
+    view: Option<View>,
+    labels: Vec<(Span, Option<String>)>,
+}
+
+impl Shown {
+    fn new(d: &Diag) -> Shown {
+        let (view, labels) = match &d.source {
+            Some(src) if !d.labels.is_empty() => {
+                let (view, labels) = View::build(src, &d.labels);
+                let labels = labels
+                    .into_iter()
+                    .map(|(span, text)| {
+                        let text = (!text.is_empty()).then(|| redact::display(&text));
+                        (span, text)
+                    })
+                    .collect();
+                (Some(view), labels)
+            }
+            _ => (None, Vec::new()),
+        };
+        Shown {
+            code: redact::display(&d.code),
+            message: redact::display(&d.message),
+            help: d.help.as_deref().map(redact::display_lines),
+            severity: d.severity,
+            view,
+            labels,
+        }
+    }
+}
+
+impl fmt::Debug for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown {}
+
+impl Diagnostic for Shown {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<MSeverity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.view.as_ref().map(|v| v as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.view.is_none() || self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().enumerate().map(
+            |(i, (span, text))| {
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(text.clone(), *span)
+                } else {
+                    LabeledSpan::new_with_span(text.clone(), *span)
+                }
+            },
+        )))
+    }
+}
+
+/// The lines a diagnostic shows, prepared for a terminal: one part per run
+/// of neighbouring lines, each line clipped around its labels, secret values
+/// masked, control characters escaped. Offsets in a view are its own; the
+/// line numbers and the header's line and column are the file's.
+struct View {
+    name: String,
+    text: String,
+    parts: Vec<Part>,
+    /// Per label: its start in the view, and its line and column (0-based)
+    /// in the file.
+    origins: Vec<(usize, usize, usize)>,
+}
+
+struct Part {
+    start: usize,
+    end: usize,
+    /// 0-based line in the file of the part's first line.
+    first_line: usize,
+    /// View offsets of the part's line starts.
+    lines: Vec<usize>,
+}
+
+impl View {
+    fn build(src: &SourceFile, labels: &[(Span, String)]) -> (View, Vec<(Span, String)>) {
+        let len = src.text.len();
+        let last_line = src.line_count() - 1;
+        // Labels in the file, clamped, multi-line spans cut to their first
+        // line when long.
+        let mut spans = Vec::with_capacity(labels.len());
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for (span, _) in labels {
+            let s = src.floor_char_boundary(span.start.min(len));
+            let mut e = src.floor_char_boundary(span.end.min(len)).max(s);
+            let ls = src.line_index(s);
+            let mut le = src.line_index(if e > s { e - 1 } else { s });
+            if le - ls >= MAX_SPAN_LINES {
+                e = src.line_end(ls).max(s);
+                le = ls;
+            }
+            spans.push((s, e));
+            // The empty "line" after a final newline is not context.
+            let phantom = last_line > 0 && src.line_start(last_line) == len;
+            let last_ctx = if phantom && le < last_line {
+                last_line - 1
+            } else {
+                last_line
+            };
+            ranges.push((
+                ls.saturating_sub(CONTEXT_LINES),
+                (le + CONTEXT_LINES).min(last_ctx),
+            ));
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(m) if r.0 <= m.1 + 1 => m.1 = m.1.max(r.1),
+                _ => merged.push(r),
+            }
+        }
+        // Secret values are looked for around what is shown (the lines and
+        // 8 KiB either side, room for a PEM block), not in the whole file:
+        // redaction costs what the snippet costs, whatever the file's size.
+        let mut masks: Vec<(usize, usize)> = Vec::new();
+        for &(first, last) in &merged {
+            let from = src.floor_char_boundary(src.line_start(first).saturating_sub(REDACT_AROUND));
+            let to = src.floor_char_boundary(src.line_end(last).saturating_add(REDACT_AROUND));
+            masks.extend(
+                redact::masks(&src.text[from..to])
+                    .into_iter()
+                    .map(|(s, e)| (s + from, e + from)),
+            );
+        }
+        masks.sort_unstable();
+        masks.dedup_by(|next, prev| {
+            // Merge overlapping ranges (windows of two parts can overlap).
+            if next.0 <= prev.1 {
+                prev.1 = prev.1.max(next.1);
+                true
+            } else {
+                false
+            }
+        });
+        let mut map: std::collections::HashMap<usize, usize> = Default::default();
+        let mut text = String::new();
+        let mut parts = Vec::with_capacity(merged.len());
+        for (first, last) in merged {
+            let start = text.len();
+            let mut lines = Vec::with_capacity(last - first + 1);
+            for li in first..=last {
+                lines.push(text.len());
+                let (ls, le) = (src.line_start(li), src.line_end(li));
+                let points: Vec<usize> = spans
+                    .iter()
+                    .flat_map(|&(s, e)| [s, e])
+                    .filter(|&p| p >= ls && src.line_index(p) == li)
+                    .collect();
+                let (ws, we) = window(src, ls, le, &points);
+                if ws > ls {
+                    text.push('…');
+                }
+                let mut m = masks.partition_point(|&(_, me)| me <= ws);
+                for (i, c) in src.text[ws..we].char_indices() {
+                    let o = ws + i;
+                    if points.contains(&o) {
+                        map.insert(o, text.len());
+                    }
+                    while m < masks.len() && masks[m].1 <= o {
+                        m += 1;
+                    }
+                    if m < masks.len() && masks[m].0 <= o {
+                        text.push('*');
+                    } else if redact::is_unsafe(c) {
+                        redact::push_escaped(&mut text, c);
+                    } else {
+                        text.push(c);
+                    }
+                }
+                let line_start_in_view =
+                    lines[lines.len() - 1] + if ws > ls { '…'.len_utf8() } else { 0 };
+                for &p in &points {
+                    if p < ws {
+                        map.insert(p, line_start_in_view);
+                    } else if p >= we {
+                        map.insert(p, text.len());
+                    }
+                }
+                if we < le {
+                    text.push('…');
+                }
+                text.push('\n');
+            }
+            parts.push(Part {
+                start,
+                end: text.len(),
+                first_line: first,
+                lines,
+            });
+        }
+        let mut out = Vec::with_capacity(labels.len());
+        let mut origins = Vec::with_capacity(labels.len());
+        for ((s, e), (_, label)) in spans.iter().zip(labels) {
+            let vs = map.get(s).copied().unwrap_or(0);
+            let ve = map.get(e).copied().unwrap_or(vs).max(vs);
+            let lc = src.line_col(*s);
+            origins.push((vs, lc.line - 1, lc.column - 1));
+            out.push((Span::new(vs, ve), label.clone()));
+        }
+        (
+            View {
+                name: redact::controls(&src.name).into_owned(),
+                text,
+                parts,
+                origins,
+            },
+            out,
+        )
+    }
+}
+
+/// Columns a character takes in a snippet: an escaped control character
+/// (`\x0d`, `\u{202e}`) takes its escape's width.
+fn width(c: char) -> usize {
+    if !redact::is_unsafe(c) {
+        1
+    } else if (c as u32) < 0x100 {
+        4
+    } else {
+        5 + format!("{:x}", c as u32).len()
+    }
+}
+
+/// The part `[ws, we)` of line `[ls, le)` to show: at most
+/// [`MAX_LINE_COLUMNS`] columns, starting [`MARGIN_COLUMNS`] columns before the
+/// first label on the line. Every walk is bounded by those widths, never by
+/// the line's length: a 10 MB line costs what a short one does.
+fn window(src: &SourceFile, ls: usize, le: usize, points: &[usize]) -> (usize, usize) {
+    let text = &src.text;
+    let lo = src.floor_char_boundary(points.iter().copied().min().unwrap_or(ls).clamp(ls, le));
+    // Back from the first label, up to the margin.
+    let back = |from: usize, budget: usize| {
+        let mut at = from;
+        let mut used = 0;
+        for c in text[ls..from].chars().rev() {
+            used += width(c);
+            if used > budget {
+                break;
+            }
+            at -= c.len_utf8();
+        }
+        (at, used.min(budget))
+    };
+    let (mut ws, _) = back(lo, MARGIN_COLUMNS);
+    // Forward, up to the width.
+    let mut we = ws;
+    let mut used = 0;
+    for c in text[ws..le].chars() {
+        if used + width(c) > MAX_LINE_COLUMNS {
+            break;
+        }
+        used += width(c);
+        we += c.len_utf8();
+    }
+    // The line ended early: spend what is left of the width before.
+    if we == le && ws > ls {
+        let (more, _) = back(ws, MAX_LINE_COLUMNS - used);
+        ws = more;
+    }
+    (ws, we)
+}
+
+impl SourceCode for View {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let start = span.offset();
+        let end = start + span.len();
+        let part = self
+            .parts
+            .iter()
+            .find(|p| p.start <= start && end <= p.end)
+            .ok_or(MietteError::OutOfBounds)?;
+        let line_of = |o: usize| part.lines.partition_point(|&l| l <= o).saturating_sub(1);
+        if context_lines_before == 0 && context_lines_after == 0 {
+            // The exact span: miette takes the header's line and column
+            // from this, so they are the file's, not the view's.
+            let (line, column) = match self.origins.iter().find(|o| o.0 == start) {
+                Some(&(_, l, c)) => (l, c),
+                None => (part.first_line + line_of(start), 0),
+            };
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name.clone(),
+                &self.text.as_bytes()[start..end],
+                *span,
+                line,
+                column,
+                self.text[start..end].matches('\n').count() + 1,
+            )));
+        }
+        let first = line_of(start).saturating_sub(context_lines_before);
+        let last_of_span = line_of(end.saturating_sub(usize::from(!span.is_empty())).max(start));
+        let last = (last_of_span + context_lines_after).min(part.lines.len() - 1);
+        let from = part.lines[first];
+        let to = part.lines.get(last + 1).copied().unwrap_or(part.end);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &self.text.as_bytes()[from..to],
+            SourceSpan::new(from.into(), to - from),
+            part.first_line + first,
+            0,
+            last - first + 1,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(text: &str, span: Span) -> String {
+        let src = SourceFile::new("f.txt", text);
+        render(&[Diag::at("t", "message", &src, span, "here")], false)
+    }
+
+    #[test]
+    fn a_label_past_column_65536_renders_clipped() {
+        let line = format!("{}TOKEN{}", "x".repeat(70_000), "y".repeat(70_000));
+        let out = rendered(&format!("a\n{line}\nb\n"), Span::new(70_002, 70_007));
+        assert!(out.contains("[f.txt:2:70001]"), "{out}");
+        assert!(out.contains("…xxx"), "{out}");
+        assert!(out.contains("TOKENyyy"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 400), "{out}");
+    }
+
+    #[test]
+    fn snippets_escape_controls_and_mask_credentials() {
+        let text = "a: 1\nb: \u{1b}[31mred\u{7} ghp_x1Y2z3A4b5C6d7E8f9G0h1I2j3K4l5M6n7O8\nc: 3\n";
+        let out = rendered(text, Span::new(8, 9));
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert!(out.contains("\\x1b[31mred\\x07"), "{out}");
+        assert!(!out.contains("x1Y2z3A4b5C6"), "{out}");
+    }
+
+    #[test]
+    fn labels_in_far_apart_lines_keep_their_line_numbers() {
+        let mut text = String::new();
+        for i in 0..200 {
+            text.push_str(&format!("line {i}\n"));
+        }
+        let src = SourceFile::new("f.txt", text.as_str());
+        let a = text.find("line 3\n").unwrap();
+        let b = text.find("line 150\n").unwrap();
+        let mut d = Diag::at("t", "m", &src, Span::new(b, b + 4), "second");
+        d.labels.push((Span::new(a, a + 4), "first".into()));
+        let out = render(&[d], false);
+        assert!(out.contains("[f.txt:151:1]"), "{out}");
+        assert!(out.contains(" 4 │ line 3"), "{out}");
+        assert!(out.contains(" 151 │ line 150"), "{out}");
+    }
+
+    #[test]
+    fn escaped_characters_count_in_the_clipped_width() {
+        let line = format!("{}X{}", "\r".repeat(70_000), "\r".repeat(70_000));
+        let out = rendered(&format!("a\n{line}\n"), Span::new(70_002, 70_003));
+        assert!(out.contains("\\x0dX\\x0d"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 300), "{out}");
+    }
+
+    #[test]
+    fn fatal_rendering_counts_what_it_does_not_show() {
+        let many: Vec<Diag> = (0..150)
+            .map(|i| Diag::plain("x", format!("e{i}")))
+            .collect();
+        let out = render_fatal(&many, false);
+        assert!(out.contains("e99"), "{out}");
+        assert!(!out.contains("e100"), "{out}");
+        assert!(out.contains("and 50 more errors"), "{out}");
+    }
 }

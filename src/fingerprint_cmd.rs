@@ -12,7 +12,7 @@ use crate::scan::{detectors::entropy, fingerprint};
 
 pub fn run(opts: &Options, name: &str) -> Result<String, Fatal> {
     let config = check::load_config(opts)?;
-    let (path, display) = check::inventory_path(opts, &config);
+    let (path, display) = check::inventory_path(opts, &config)?;
     let inv = inventory::load(&path, &display)?;
     if inv.secret(name).is_none() {
         let names = inv.secrets.iter().map(|s| s.name.value.as_str());

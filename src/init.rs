@@ -115,7 +115,14 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats, Expo
                 continue;
             }
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if !ft.is_file() {
+            // FIFOs, devices and sockets are counted, never opened.
+            if let Some(why) = Skip::special(&ft) {
+                stats.skip(why, crate::source::display_path(root, entry.path()));
+            }
             continue;
         }
         let path = crate::source::display_path(root, entry.path());
@@ -335,7 +342,7 @@ pub fn run(
     force: bool,
     today: jiff::civil::Date,
 ) -> Result<(usize, Stats), Fatal> {
-    if path.exists() && !force {
+    if std::fs::symlink_metadata(path).is_ok() && !force {
         return Err(Diag::plain(
             "usage",
             format!("{display} already exists; not overwriting it"),
@@ -344,15 +351,16 @@ pub fn run(
         .into());
     }
     let (text, stats) = draft_at(root, config, display, today);
-    std::fs::write(path, &text)
+    // A temporary file in the same folder, renamed over: an interrupted
+    // `init --force` leaves the old inventory whole.
+    crate::fsutil::write_atomic(path, text.as_bytes())
         .map_err(|e| Diag::plain("io", format!("cannot write {display}: {e}")))?;
-    // The schema the editor line points at.
-    let schema = root.join(SCHEMA_PATH);
-    if let Some(dir) = schema.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Diag::plain("io", format!("cannot create {}: {e}", dir.display())))?;
-    }
-    std::fs::write(&schema, crate::schema::INVENTORY_SCHEMA)
+    // The schema the editor line points at, written inside the repository
+    // only (a `.keyledger` symlink out of it is refused).
+    let rel = Path::new(SCHEMA_PATH);
+    crate::fsutil::contained(root, rel, SCHEMA_PATH)?;
+    crate::fsutil::create_parent_dirs(root, rel, SCHEMA_PATH)?;
+    crate::fsutil::write_atomic(&root.join(rel), crate::schema::INVENTORY_SCHEMA.as_bytes())
         .map_err(|e| Diag::plain("io", format!("cannot write {SCHEMA_PATH}: {e}")))?;
     Ok((text.matches("\n  - name: ").count(), stats))
 }

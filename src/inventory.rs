@@ -128,40 +128,48 @@ impl Inventory {
 }
 
 /// Reads a file as UTF-8 text; a missing or non-UTF-8 file is an error that
-/// names the file (and, for bad bytes, the line and column).
+/// names the file (and, for bad bytes, the line and column). Bounded, and
+/// only a regular file (see [`crate::fsutil`]); where the path comes from
+/// (the command line or the repository) is the caller's to check.
 pub fn read_text(path: &Path, display: &str) -> Result<Arc<SourceFile>, Diag> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let what = match e.kind() {
-            std::io::ErrorKind::NotFound => "not found".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            _ => e.to_string(),
-        };
-        Diag::plain("io", format!("cannot read {display}: {what}"))
-    })?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(SourceFile::new(display, text)),
-        Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let bytes = e.into_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
-            let src = SourceFile::new(display, prefix);
-            let lc = src.line_col(valid);
-            Err(Diag::plain(
-                "io",
-                format!(
-                    "{display}:{}:{}: the file is not valid UTF-8 (byte offset {valid}); save it as UTF-8",
-                    lc.line, lc.column
-                ),
-            ))
-        }
-    }
+    crate::fsutil::read_named(path, display)
 }
 
 /// Loads and validates an inventory. All errors are collected.
 pub fn load(path: &Path, display: &str) -> Result<Inventory, Fatal> {
     let source = read_text(path, display)?;
     let root = node::parse(&source).map_err(Fatal)?;
+    register_fingerprints(&root);
     validate_and_build(source, root)
+}
+
+/// Registers the inventory's fingerprints for redaction as soon as the file
+/// parses, before it is validated: an error about this file (or any file
+/// read after it) then masks the values it fingerprints.
+fn register_fingerprints(root: &Node) {
+    let mut set = crate::scan::fingerprint::Set::default();
+    let mut salts = std::collections::HashSet::new();
+    let mut lengths = std::collections::HashSet::new();
+    for entry in root.get("secrets").map(Node::as_seq).unwrap_or_default() {
+        let name = entry.get("name").and_then(Node::as_str).unwrap_or("?");
+        let fps = entry
+            .get("fingerprints")
+            .map(Node::as_seq)
+            .unwrap_or_default();
+        for fp in fps.iter().filter_map(Node::as_str) {
+            // Within the bounds the scan keeps (see `check_limits`); what
+            // is past them is an error of this inventory anyway.
+            let Some((salt, len, _)) = crate::scan::fingerprint::parse(fp) else {
+                continue;
+            };
+            salts.insert(salt);
+            lengths.insert(len);
+            if salts.len() <= MAX_FINGERPRINT_SALTS && lengths.len() <= MAX_FINGERPRINT_LENGTHS {
+                set.add(fp, name);
+            }
+        }
+    }
+    crate::redact::register(set);
 }
 
 /// Schema errors and the errors only the typed model sees (a date that
@@ -173,9 +181,15 @@ fn validate_and_build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, 
         return build(source, root);
     }
     if let Err(Fatal(more)) = build(source, root) {
+        let mut spans: std::collections::HashSet<Option<Span>> = errors
+            .iter()
+            .map(|e| e.labels.first().map(|l| l.0))
+            .collect();
         for d in more {
-            let span = d.labels.first().map(|l| l.0);
-            if !errors.iter().any(|e| e.labels.first().map(|l| l.0) == span) {
+            if errors.len() >= crate::diag::MAX_ERRORS {
+                break;
+            }
+            if spans.insert(d.labels.first().map(|l| l.0)) {
                 errors.push(d);
             }
         }
@@ -189,7 +203,62 @@ struct Builder<'a> {
     errors: Vec<Diag>,
 }
 
+/// Fingerprint salts one inventory may use (`keyledger fingerprint` keeps
+/// one): every salt is a keyed hash per candidate token of every file.
+pub const MAX_FINGERPRINT_SALTS: usize = 4;
+/// Distinct value lengths among the fingerprints: each is a hash per
+/// candidate token too.
+pub const MAX_FINGERPRINT_LENGTHS: usize = 32;
+/// `pii.from` schemas, at most.
+pub const MAX_PII_SCHEMAS: usize = 64;
+/// Waivers, at most: each is matched against every finding.
+pub const MAX_WAIVERS: usize = 1000;
+
 impl Builder<'_> {
+    /// Bounds on what the scan does per byte: fingerprints of short values
+    /// (which `keyledger fingerprint` refuses: cheap to brute-force), too
+    /// many salts or lengths, too many `pii.from` schemas.
+    fn check_limits(&mut self, secrets: &[Secret], pii: &Pii) {
+        let mut salts = std::collections::HashSet::new();
+        let mut lengths = std::collections::HashSet::new();
+        for fp in secrets.iter().flat_map(|s| &s.fingerprints) {
+            let Some((salt, len, _)) = crate::scan::fingerprint::parse(&fp.value) else {
+                continue;
+            };
+            let what = if len < crate::scan::fingerprint::MIN_LEN {
+                format!(
+                    "this fingerprint is of a {len}-character value; fingerprints need at least {}",
+                    crate::scan::fingerprint::MIN_LEN
+                )
+            } else if salts.insert(salt) && salts.len() > MAX_FINGERPRINT_SALTS {
+                format!("fingerprints use more than {MAX_FINGERPRINT_SALTS} salts")
+            } else if lengths.insert(len) && lengths.len() > MAX_FINGERPRINT_LENGTHS {
+                format!(
+                    "fingerprints are of more than {MAX_FINGERPRINT_LENGTHS} different value lengths"
+                )
+            } else {
+                continue;
+            };
+            self.errors.push(
+                Diag::at("schema", what, self.src, fp.span, "here").with_help(
+                    "write fingerprints with `keyledger fingerprint NAME`: one salt per inventory, values of 12 characters or more",
+                ),
+            );
+            if self.errors.len() >= crate::diag::MAX_ERRORS {
+                return;
+            }
+        }
+        if let Some(extra) = pii.from.get(MAX_PII_SCHEMAS) {
+            self.errors.push(Diag::at(
+                "schema",
+                format!("pii.from lists more than {MAX_PII_SCHEMAS} schemas"),
+                self.src,
+                extra.span,
+                "one too many",
+            ));
+        }
+    }
+
     fn string(&self, n: &Node) -> Spanned<String> {
         Spanned {
             value: n.as_str().unwrap_or_default().to_string(),
@@ -354,6 +423,16 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
         })
         .unwrap_or_default();
 
+    b.check_limits(&secrets, &pii);
+    if let Some(w) = waivers.get(MAX_WAIVERS) {
+        b.errors.push(Diag::at(
+            "schema",
+            format!("more than {MAX_WAIVERS} waivers"),
+            &source,
+            w.span,
+            "one too many",
+        ));
+    }
     if !b.errors.is_empty() {
         return Err(Fatal(b.errors));
     }
@@ -370,6 +449,7 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
 pub fn from_text(name: &str, text: &str) -> Result<Inventory, Fatal> {
     let source = SourceFile::new(name, text);
     let root = node::parse(&source).map_err(Fatal)?;
+    register_fingerprints(&root);
     validate_and_build(source, root)
 }
 
@@ -442,6 +522,45 @@ mod tests {
                 .any(|l| l.starts_with("inv.yaml:5:14:") && l.contains("zero")),
             "{lines:#?}"
         );
+    }
+
+    #[test]
+    fn fingerprints_and_pii_schemas_are_bounded() {
+        let fp = |salt: u8, len: usize| {
+            format!("\"kl1:{salt:02x}00000000000000:{len}:0123456789abcdef\"")
+        };
+        let short = format!(
+            "version: 1\nsecrets:\n  - name: A\n    fingerprints: [{}]\n",
+            fp(1, 5)
+        );
+        let e = from_text("inv.yaml", &short).unwrap_err();
+        assert!(
+            e.0[0].message.contains("5-character value"),
+            "{}",
+            e.0[0].message
+        );
+        let salts: Vec<String> = (0..6).map(|s| fp(s, 20)).collect();
+        let many = format!(
+            "version: 1\nsecrets:\n  - name: A\n    fingerprints: [{}]\n",
+            salts.join(", ")
+        );
+        let e = from_text("inv.yaml", &many).unwrap_err();
+        assert_eq!(e.0.len(), 2, "{e}");
+        assert!(e.0[0].message.contains("more than 4 salts"), "{e}");
+        let lens: Vec<String> = (0..40).map(|l| fp(1, 12 + l)).collect();
+        let many = format!(
+            "version: 1\nsecrets:\n  - name: A\n    fingerprints: [{}]\n",
+            lens.join(", ")
+        );
+        let e = from_text("inv.yaml", &many).unwrap_err();
+        assert!(e.0[0].message.contains("more than 32 different"), "{e}");
+        let from: Vec<String> = (0..70).map(|i| format!("s{i}.json")).collect();
+        let pii = format!(
+            "version: 1\nsecrets: []\npii:\n  from: [{}]\n",
+            from.join(", ")
+        );
+        let e = from_text("inv.yaml", &pii).unwrap_err();
+        assert!(e.0[0].message.contains("more than 64 schemas"), "{e}");
     }
 
     #[test]

@@ -162,6 +162,10 @@ enum Command {
         /// Evaluate as of this date (YYYY-MM-DD) instead of today.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
+        /// Replace the file at the baseline path even if it is not a
+        /// keyledger baseline.
+        #[arg(long)]
+        force: bool,
     },
     /// Print a JSON Schema: the inventory's (default), the config's or a policy file's.
     Schema {
@@ -289,7 +293,7 @@ fn emit(s: &str) -> Result<(), ExitCode> {
 }
 
 fn fail(fatal: &Fatal, color: ColorChoice) -> ExitCode {
-    let text = diag::render(&fatal.0, use_color(color, std::io::stderr().is_terminal()));
+    let text = diag::render_fatal(&fatal.0, use_color(color, std::io::stderr().is_terminal()));
     eprint!("{text}");
     let n = fatal.0.len();
     eprintln!(
@@ -474,10 +478,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         } => {
             let opts = options(common, None)?;
             let config = check::load_config(&opts)?;
-            let (path, display) = check::inventory_path(&opts, &config);
+            let (path, display) = check::inventory_path(&opts, &config)?;
             let say_skipped = |stats: &keyledger::scan::Stats| {
                 if let Some(line) = keyledger::init::skipped_summary(stats) {
-                    eprintln!("keyledger: {line}");
+                    eprintln!("keyledger: {}", keyledger::redact::controls(&line));
                 }
             };
             if stdout {
@@ -492,32 +496,25 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 keyledger::init::run(&opts.root, &config, &path, &display, force, check::today())?;
             say_skipped(&stats);
             eprintln!(
-                "keyledger: drafted {display} with {n} secrets and wrote {} for editors; review the TODOs, then run `keyledger check`",
+                "keyledger: drafted {} with {n} secrets and wrote {} for editors; review the TODOs, then run `keyledger check`",
+                keyledger::redact::controls(&display),
                 keyledger::init::SCHEMA_PATH
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Baseline { common, as_of } => {
+        Command::Baseline {
+            common,
+            as_of,
+            force,
+        } => {
             let mut opts = options(common, as_of.as_deref())?;
             opts.no_baseline = true;
             let outcome = check::run(&opts)?;
             let rel = outcome.config.baseline.clone();
-            let path = opts.root.join(&rel);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    Diag::plain("io", format!("cannot create {}: {e}", dir.display()))
-                })?;
-            }
-            let text = keyledger::baseline::render(&outcome.findings);
-            std::fs::write(&path, &text)
-                .map_err(|e| Diag::plain("io", format!("cannot write {rel}: {e}")))?;
-            let n = outcome
-                .findings
-                .iter()
-                .filter(|f| f.suppressed.is_none())
-                .count();
+            let n = keyledger::baseline::write(&opts.root, &rel, &outcome.findings, force)?;
             eprintln!(
-                "keyledger: wrote {rel} with {n} findings; commit it, and review its diff like code"
+                "keyledger: wrote {} with {n} findings; commit it, and review its diff like code",
+                keyledger::redact::display(&rel)
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -166,58 +166,152 @@ fn empty_file(src: &Arc<SourceFile>) -> Vec<Diag> {
 
 // ---------------------------------------------------------------- YAML ----
 
+/// Nodes that aliases may add to a document, in all. An alias is expanded
+/// by copying what its anchor holds, so nine anchors of nine aliases each
+/// (a 400-byte "billion laughs" file) would make 10^9 nodes; real
+/// inventories use a handful of small aliases for shared defaults.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// Collections nested deeper than this are refused (a deep tree is a stack
+/// overflow waiting in every recursive consumer: drop, JSON, the schema).
+pub const MAX_DEPTH: usize = 128;
+
 enum Frame {
     Seq {
         start: usize,
         anchor: usize,
         items: Vec<Node>,
+        size: usize,
     },
     Map {
         start: usize,
         anchor: usize,
         entries: Vec<Entry>,
+        /// Key → index in `entries`, for duplicate keys in linear time.
+        seen: std::collections::HashMap<String, usize>,
         pending_key: Option<(String, Span)>,
+        size: usize,
     },
 }
 
+/// Maps saphyr's character indices to byte offsets. Events arrive in
+/// document order, so walking from the previous position is linear over
+/// the whole parse, whatever the line lengths.
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+    ch: usize,
+    byte: usize,
+}
+
+impl Offsets<'_> {
+    fn byte_of(&mut self, m: &saphyr_parser::Marker) -> usize {
+        let ch = m.index();
+        if self.ascii {
+            return ch.min(self.text.len());
+        }
+        while self.ch < ch && self.byte < self.text.len() {
+            let c = self.text[self.byte..]
+                .chars()
+                .next()
+                .map_or(1, char::len_utf8);
+            self.byte += c;
+            self.ch += 1;
+        }
+        while self.ch > ch && self.byte > 0 {
+            self.byte -= 1;
+            while self.byte > 0 && !self.text.is_char_boundary(self.byte) {
+                self.byte -= 1;
+            }
+            self.ch -= 1;
+        }
+        self.byte
+    }
+}
+
+/// Where the tab that a YAML error is about is: in the indentation of the
+/// error's line, after the error on its line, or in the indentation of the
+/// next non-blank line (a plain scalar's continuation).
+fn find_tab(src: &SourceFile, at: usize) -> Option<usize> {
+    let b = src.text.as_bytes();
+    let li = src.line_index(at);
+    let indent_tab = |li: usize| -> (Option<usize>, bool) {
+        let (ls, le) = (src.line_start(li), src.line_end(li));
+        let mut i = ls;
+        while i < le && (b[i] == b' ' || b[i] == b'\t') {
+            if b[i] == b'\t' {
+                return (Some(i), true);
+            }
+            i += 1;
+        }
+        (None, i < le)
+    };
+    if let (Some(t), _) = indent_tab(li) {
+        return Some(t);
+    }
+    let le = src.line_end(li);
+    if let Some(i) = b[at.min(le)..le].iter().position(|&c| c == b'\t') {
+        return Some(at.min(le) + i);
+    }
+    for next in li + 1..src.line_count() {
+        match indent_tab(next) {
+            (Some(t), _) => return Some(t),
+            (None, true) => return None,
+            (None, false) => {}
+        }
+    }
+    None
+}
+
 /// Parses YAML into a [`Node`] tree. Duplicate keys, tabs, several
-/// documents and non-scalar keys are errors with a location.
+/// documents, non-scalar keys, alias expansion past [`MAX_ALIAS_NODES`]
+/// and nesting past [`MAX_DEPTH`] are errors with a location.
 pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
     if src.text.trim().is_empty() {
         return Err(empty_file(src));
     }
     let mut parser = Parser::new_from_str(&src.text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: std::collections::HashMap<usize, Node> = Default::default();
+    let mut anchors: std::collections::HashMap<usize, (Node, usize)> = Default::default();
+    let mut expanded = 0usize;
     let mut root: Option<Node> = None;
     let mut errors = Vec::new();
-    let offset = |m: &saphyr_parser::Marker| src.offset_of(m.line(), m.col());
+    let mut offsets = Offsets {
+        text: &src.text,
+        ascii: src.text.is_ascii(),
+        ch: 0,
+        byte: 0,
+    };
 
     while let Some(ev) = parser.next_event() {
         let (event, span) = match ev {
             Ok(x) => x,
             Err(e) => {
-                let m = e.marker();
-                let at = offset(m);
+                let at = offsets.byte_of(e.marker());
                 let info = e.info().to_string();
-                let tab =
-                    info.contains("tab") || src.line_text(src.line_col(at).line).contains('\t');
+                let about_tab = info.contains("tab");
+                let tab = if about_tab { find_tab(src, at) } else { None };
+                let (span, label) = match tab {
+                    Some(t) => (Span::new(t, t + 1), "tab"),
+                    None => (Span::new(at, at), "here"),
+                };
                 let mut d = Diag::at(
                     "parse",
                     format!("invalid YAML in {}: {info}", src.name),
                     src,
-                    Span::new(at, at),
-                    "here",
+                    span,
+                    label,
                 );
-                if tab {
+                if about_tab {
                     d = d.with_help("YAML does not allow tabs for indentation; use spaces");
                 }
-                return Err(vec![d]);
+                errors.push(d);
+                return Err(errors);
             }
         };
-        let start = offset(&span.start);
-        let end = offset(&span.end);
-        let completed: Option<(Node, usize)> = match event {
+        let start = offsets.byte_of(&span.start);
+        let end = offsets.byte_of(&span.end).max(start);
+        let completed: Option<(Node, usize, usize)> = match event {
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
                 if root.is_some() {
@@ -233,13 +327,35 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                 None
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(n) => Some((
-                    Node {
-                        span: Span::new(start, end),
-                        value: n.value.clone(),
-                    },
-                    0,
-                )),
+                Some((n, size)) => {
+                    expanded = expanded.saturating_add(*size);
+                    if expanded > MAX_ALIAS_NODES {
+                        errors.push(
+                            Diag::at(
+                                "parse",
+                                format!(
+                                    "aliases in {} expand to more than {MAX_ALIAS_NODES} nodes",
+                                    src.name
+                                ),
+                                src,
+                                Span::new(start, end),
+                                "this alias goes past the limit",
+                            )
+                            .with_help(
+                                "an alias copies its anchor's whole value; nested aliases multiply (a \"billion laughs\" document). Write the values out, or alias less",
+                            ),
+                        );
+                        break;
+                    }
+                    Some((
+                        Node {
+                            span: Span::new(start, end),
+                            value: n.value.clone(),
+                        },
+                        0,
+                        *size,
+                    ))
+                }
                 None => {
                     errors.push(Diag::at(
                         "parse",
@@ -264,13 +380,31 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                         value,
                     },
                     anchor,
+                    1,
                 ))
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _)
+                if stack.len() >= MAX_DEPTH =>
+            {
+                let _ = anchor;
+                errors.push(Diag::at(
+                    "parse",
+                    format!(
+                        "{} nests collections deeper than {MAX_DEPTH} levels",
+                        src.name
+                    ),
+                    src,
+                    Span::new(start, end.max(start + 1)),
+                    "too deep",
+                ));
+                break;
             }
             Event::SequenceStart(anchor, _) => {
                 stack.push(Frame::Seq {
                     start,
                     anchor,
                     items: Vec::new(),
+                    size: 1,
                 });
                 None
             }
@@ -279,7 +413,9 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                     start,
                     anchor,
                     entries: Vec::new(),
+                    seen: Default::default(),
                     pending_key: None,
+                    size: 1,
                 });
                 None
             }
@@ -288,6 +424,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                     start: s,
                     anchor,
                     items,
+                    size,
                 }) => {
                     let e = items.last().map_or(end, |n| n.span.end.max(s));
                     Some((
@@ -296,6 +433,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                             value: Value::Seq(items),
                         },
                         anchor,
+                        size,
                     ))
                 }
                 _ => None,
@@ -305,6 +443,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                     start: s,
                     anchor,
                     entries,
+                    size,
                     ..
                 }) => {
                     let e = entries.last().map_or(end, |en| en.value.span.end.max(s));
@@ -314,63 +453,81 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                             value: Value::Map(entries),
                         },
                         anchor,
+                        size,
                     ))
                 }
                 _ => None,
             },
         };
-        let Some((node, anchor)) = completed else {
+        let Some((node, anchor, node_size)) = completed else {
             continue;
         };
         if anchor != 0 {
-            anchors.insert(anchor, node.clone());
+            anchors.insert(anchor, (node.clone(), node_size));
         }
         match stack.last_mut() {
             None => root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { items, size, .. }) => {
+                *size = size.saturating_add(node_size);
+                items.push(node);
+            }
             Some(Frame::Map {
                 entries,
+                seen,
                 pending_key,
+                size,
                 ..
-            }) => match pending_key.take() {
-                None => {
-                    let key = match &node.value {
-                        Value::Str(s) => s.clone(),
-                        Value::Int(i) => i.to_string(),
-                        Value::Bool(b) => b.to_string(),
-                        Value::Float(f) => f.to_string(),
-                        Value::Null => "null".to_string(),
-                        _ => {
-                            errors.push(Diag::at(
+            }) => {
+                *size = size.saturating_add(node_size);
+                match pending_key.take() {
+                    None => {
+                        let key = match &node.value {
+                            Value::Str(s) => s.clone(),
+                            Value::Int(i) => i.to_string(),
+                            Value::Bool(b) => b.to_string(),
+                            Value::Float(f) => f.to_string(),
+                            Value::Null => "null".to_string(),
+                            _ => {
+                                errors.push(Diag::at(
+                                    "parse",
+                                    "mapping keys must be plain scalars",
+                                    src,
+                                    node.span,
+                                    "complex key",
+                                ));
+                                String::new()
+                            }
+                        };
+                        if let Some(&first) = seen.get(&key) {
+                            let mut d = Diag::at(
                                 "parse",
-                                "mapping keys must be plain scalars",
+                                format!("duplicate key `{key}`"),
                                 src,
                                 node.span,
-                                "complex key",
-                            ));
-                            String::new()
+                                "duplicate key",
+                            )
+                            .with_help(
+                                "each key may appear once in a mapping; remove or merge one",
+                            );
+                            if let Some(e) = entries.get(first) {
+                                d.labels.push((e.key_span, "first defined here".into()));
+                            }
+                            errors.push(d);
+                            if errors.len() >= crate::diag::MAX_ERRORS {
+                                break;
+                            }
+                        } else {
+                            seen.insert(key.clone(), entries.len());
                         }
-                    };
-                    if let Some(first) = entries.iter().find(|e| e.key == key) {
-                        let mut d = Diag::at(
-                            "parse",
-                            format!("duplicate key `{key}`"),
-                            src,
-                            node.span,
-                            "duplicate key",
-                        )
-                        .with_help("each key may appear once in a mapping; remove or merge one");
-                        d.labels.push((first.key_span, "first defined here".into()));
-                        errors.push(d);
+                        *pending_key = Some((key, node.span));
                     }
-                    *pending_key = Some((key, node.span));
+                    Some((key, key_span)) => entries.push(Entry {
+                        key,
+                        key_span,
+                        value: node,
+                    }),
                 }
-                Some((key, key_span)) => entries.push(Entry {
-                    key,
-                    key_span,
-                    value: node,
-                }),
-            },
+            }
         }
     }
     if !errors.is_empty() {
@@ -438,6 +595,7 @@ pub fn parse_toml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
     if !errs.is_empty() {
         return Err(errs
             .iter()
+            .take(crate::diag::MAX_ERRORS)
             .map(|e| {
                 let r = e.span().unwrap_or(0..0);
                 Diag::at(
@@ -553,6 +711,82 @@ mod tests {
         assert!(yaml("a:\n\t- b\n").is_err());
         assert!(yaml("").unwrap_err()[0].message.contains("empty"));
         assert!(yaml("# only a comment\n").is_err());
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_at_the_alias() {
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        let t = std::time::Instant::now();
+        let e = yaml(&text).unwrap_err();
+        assert!(t.elapsed().as_secs() < 8, "{:?}", t.elapsed());
+        assert!(
+            e[0].message.contains("expand to more than"),
+            "{}",
+            e[0].message
+        );
+        let loc = e[0].location().unwrap();
+        assert!(loc.starts_with("t.yaml:"), "{loc}");
+        // Ordinary aliases still work.
+        let n = yaml("d: &d {owner: x}\ns: [*d, *d]\n").unwrap();
+        assert_eq!(n.pointer("/s/1/owner").and_then(Node::as_str), Some("x"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = format!("a: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+        assert!(yaml(&deep).is_err());
+        let block: String = (0..2000).map(|_| "- ").collect::<String>() + "x\n";
+        let e = yaml(&block).unwrap_err();
+        assert!(e[0].message.contains("deeper than"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn many_keys_parse_in_linear_time() {
+        let mut text = String::from("m:\n");
+        for i in 0..80_000 {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        text.push_str("  k7: dup\n");
+        let t = std::time::Instant::now();
+        let e = yaml(&text).unwrap_err();
+        assert!(t.elapsed().as_secs() < 10, "{:?}", t.elapsed());
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].location().unwrap(), "t.yaml:80002:3");
+    }
+
+    #[test]
+    fn a_tab_error_points_at_the_tab() {
+        let e = yaml("version: 1\nsecrets:\n  - name: A\n\towner: x\n").unwrap_err();
+        assert_eq!(e[0].location().unwrap(), "t.yaml:4:1");
+        assert!(e[0].help.as_deref().is_some_and(|h| h.contains("tabs")));
+        let e = yaml("a:\n  b: >\n    text\n\t  more\n").unwrap_err();
+        assert_eq!(e[0].location().unwrap(), "t.yaml:4:1");
+        // A tab inside a quoted value has nothing to do with this error.
+        let e = yaml("a: \"x\ty\"\nb: [1, 2\n").unwrap_err();
+        assert!(e[0].help.is_none(), "{:?}", e[0].help);
+    }
+
+    #[test]
+    fn offsets_stay_right_after_long_non_ascii_lines() {
+        let long = "é".repeat(100_000);
+        let text = format!(
+            "a: \"{long}\"\nb: [{}]\nc: end\n",
+            vec!["ü"; 20_000].join(", ")
+        );
+        let t = std::time::Instant::now();
+        let n = yaml(&text).unwrap();
+        assert!(t.elapsed().as_secs() < 8, "{:?}", t.elapsed());
+        let c = n.get("c").unwrap();
+        assert_eq!(&text[c.span.start..c.span.end], "end");
+        let last = n.pointer("/b/19999").unwrap();
+        assert_eq!(&text[last.span.start..last.span.end], "ü");
     }
 
     #[test]

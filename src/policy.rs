@@ -10,10 +10,13 @@ use crate::cadence::Cadence;
 use crate::config::Config;
 use crate::diag::{Diag, Fatal};
 use crate::finding::{Finding, Severity};
-use crate::inventory::{Inventory, Secret, read_text};
+use crate::inventory::{Inventory, Secret};
 use crate::node::{self, Node};
 use crate::schema;
 use crate::source::{SourceFile, Span};
+
+/// Policies in force, at most (built-in and the repository's).
+pub const MAX_POLICIES: usize = 1000;
 
 /// Built-in packs: (name, file name, text).
 pub const BUILTIN: &[(&str, &str, &str)] = &[
@@ -107,6 +110,20 @@ pub struct PackFile {
 fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Option<GlobSet> {
     let items = n.map(Node::as_seq).unwrap_or_default();
     if items.is_empty() {
+        return None;
+    }
+    if items.len() > crate::config::MAX_LIST_LEN {
+        errors.push(Diag::at(
+            "policy",
+            format!(
+                "{} globs in one list; at most {}",
+                items.len(),
+                crate::config::MAX_LIST_LEN
+            ),
+            src,
+            items[0].span,
+            "too many",
+        ));
         return None;
     }
     let mut out = GlobSetBuilder::new();
@@ -350,35 +367,66 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
             }
         }
     }
-    let dir = root.join(".keyledger/policies");
-    if dir.is_dir() {
+    let dir_rel = Path::new(".keyledger/policies");
+    let kind = crate::fsutil::contained(root, dir_rel, ".keyledger/policies")?;
+    if !matches!(
+        kind,
+        crate::fsutil::Kind::Dir | crate::fsutil::Kind::Missing
+    ) {
+        return Err(Diag::plain(
+            "policy",
+            ".keyledger/policies is not a folder; policy files go inside it",
+        )
+        .into());
+    }
+    if kind == crate::fsutil::Kind::Dir {
+        let dir = root.join(dir_rel);
         let mut files: Vec<_> = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
             Err(e) => {
                 return Err(
                     Diag::plain("io", format!("cannot read .keyledger/policies: {e}")).into(),
                 );
             }
         };
+        if files.len() > crate::fsutil::MAX_POLICY_FILES {
+            return Err(Diag::plain(
+                "policy",
+                format!(
+                    ".keyledger/policies holds {} entries; keyledger reads at most {}",
+                    files.len(),
+                    crate::fsutil::MAX_POLICY_FILES
+                ),
+            )
+            .with_help("a pack file holds many policies: `pack: NAME` with `policies: [...]`")
+            .into());
+        }
         files.sort();
-        for path in files {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            let fname = path
-                .file_name()
-                .and_then(|f| f.to_str())
-                .unwrap_or("")
-                .to_string();
+        for name in files {
+            let fname = name.to_string_lossy().into_owned();
+            let display = format!(".keyledger/policies/{fname}");
+            let rel = dir_rel.join(&name);
+            let ext = Path::new(&name)
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("");
+            let kind = match crate::fsutil::contained(root, &rel, &display) {
+                Ok(k) => k,
+                Err(d) => {
+                    errors.push(d);
+                    continue;
+                }
+            };
             if !matches!(ext, "yaml" | "yml" | "toml") {
-                if path.is_file() {
+                if kind != crate::fsutil::Kind::Dir {
                     errors.push(Diag::plain(
                         "policy",
-                        format!(".keyledger/policies/{fname}: not a policy file (expected .yaml, .yml or .toml)"),
+                        format!("{display}: not a policy file (expected .yaml, .yml or .toml)"),
                     ));
                 }
                 continue;
             }
-            let display = format!(".keyledger/policies/{fname}");
-            let src = match read_text(&path, &display) {
+            let src = match crate::fsutil::read_in_repo_required(root, &rel, &display) {
                 Ok(s) => s,
                 Err(d) => {
                     errors.push(d);
@@ -393,7 +441,23 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
                 Ok(p) => policies.extend(p.policies),
                 Err(ds) => errors.extend(ds),
             }
+            if errors.len() >= crate::diag::MAX_ERRORS {
+                break;
+            }
         }
+    }
+    if policies.len() > MAX_POLICIES {
+        errors.push(
+            Diag::plain(
+                "policy",
+                format!(
+                    "{} policies are in force; keyledger evaluates at most {MAX_POLICIES}",
+                    policies.len()
+                ),
+            )
+            .with_help("every policy is evaluated on every secret; merge policies that select the same secrets"),
+        );
+        return Err(Fatal(errors));
     }
     let mut seen: std::collections::HashMap<String, String> = Default::default();
     for p in &policies {

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value as Json;
 
-use crate::diag::Diag;
+use crate::diag::{Diag, MAX_ERRORS};
 use crate::node::Node;
 use crate::source::{SourceFile, Span};
 
@@ -86,15 +86,33 @@ fn parent(pointer: &str) -> &str {
     pointer.rfind('/').map_or("", |i| &pointer[..i])
 }
 
+/// Comparisons all suggestions of one run may make: each is a string
+/// distance, so 5,000 unknown references among 5,000 secrets (25 million
+/// comparisons, minutes) would make suggestions the slow part of a run.
+/// Past the budget, errors come without a suggestion.
+const SUGGESTION_BUDGET: usize = 500_000;
+static SUGGESTIONS_LEFT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(SUGGESTION_BUDGET);
+
 /// The closest candidate to `word`, if it is close enough to be a typo.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    use std::sync::atomic::Ordering;
+    if word.len() > 256 {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     let mut buf = String::new();
     candidates
         .into_iter()
+        .take_while(|_| {
+            SUGGESTIONS_LEFT
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        })
+        .filter(|c| c.len() <= 256)
         .map(|c| {
             buf.clear();
             buf.extend(c.chars().map(|ch| ch.to_ascii_lowercase()));
@@ -143,15 +161,28 @@ fn yaml_type(node: &Node) -> &'static str {
     }
 }
 
-/// Validates `root` against `schema`; one diagnostic per error, all of them.
+/// A value quoted in a message: at most 80 characters of it.
+pub fn clip(s: &str) -> String {
+    const MAX: usize = 80;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Validates `root` against `schema`; one diagnostic per error, all of them
+/// up to [`MAX_ERRORS`].
 pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag> {
     let instance = root.to_json();
     let mut diags: Vec<Diag> = Vec::new();
     for err in schema.validator.iter_errors(&instance) {
         let ipath = err.instance_path().to_string();
         let spath = err.schema_path().to_string();
+        if diags.len() >= MAX_ERRORS {
+            break;
+        }
         let node = root.deepest(&ipath);
-        let at = display_path(&ipath);
+        let at = clip(&display_path(&ipath));
         let what = schema.what;
         let d = match err.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -165,8 +196,19 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                                 .collect()
                         })
                         .unwrap_or_default();
+                // One lookup table per mapping, not a scan per key: a
+                // mapping of 80,000 unknown keys stays linear.
+                let spans: std::collections::HashMap<&str, Span> = node
+                    .entries()
+                    .iter()
+                    .map(|e| (e.key.as_str(), e.key_span))
+                    .collect();
                 for key in unexpected {
-                    let span = node.entry(key).map_or(node.span, |e| e.key_span);
+                    if diags.len() >= MAX_ERRORS {
+                        break;
+                    }
+                    let span = spans.get(key.as_str()).copied().unwrap_or(node.span);
+                    let key = clip(key);
                     let mut d = Diag::at(
                         "schema",
                         format!("unknown field `{key}` in {at} of the {what}"),
@@ -175,8 +217,8 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                         "unknown field",
                     );
                     d = match (
-                        did_you_mean(key, known.iter().copied()),
-                        nested_home(&schema.json, key),
+                        did_you_mean(&key, known.iter().copied()),
+                        nested_home(&schema.json, &key),
                     ) {
                         (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
                         (None, Some(home)) => d.with_help(format!(
@@ -217,7 +259,7 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                     .unwrap_or_default();
                 let got = node
                     .as_str()
-                    .map(str::to_string)
+                    .map(clip)
                     .unwrap_or_else(|| yaml_type(node).to_string());
                 let d = Diag::at(
                     "schema",
@@ -252,7 +294,7 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                 let desc = schema_at(&schema.json, &format!("{}/description", parent(&spath)))
                     .and_then(Json::as_str)
                     .unwrap_or("");
-                let got = node.as_str().unwrap_or("");
+                let got = clip(node.as_str().unwrap_or(""));
                 Diag::at(
                     "schema",
                     format!("invalid value `{got}` for {at}"),

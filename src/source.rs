@@ -4,9 +4,9 @@
 //! columns count Unicode scalar values, as editors show them.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use miette::SourceSpan;
 
 /// Shows `path` relative to `root` with `/` separators when it is inside.
 pub fn display_path(root: &Path, path: &Path) -> String {
@@ -45,6 +45,20 @@ pub struct SourceFile {
     pub text: String,
     line_starts: Vec<usize>,
     ascii: bool,
+    /// (byte offset, characters before it) about every [`CHECKPOINT`]
+    /// bytes (non-ASCII text only, built on first use), so a column on a
+    /// long line is found without counting the line from its start.
+    checkpoints: OnceLock<Vec<(usize, usize)>>,
+    /// 0-based lines holding `keyledger:allow` (built on first use).
+    allow_lines: OnceLock<Vec<usize>>,
+}
+
+/// Bytes per column checkpoint.
+const CHECKPOINT: usize = 4096;
+
+/// Unicode scalar values in `s`, counted from its bytes.
+fn count_chars(s: &str) -> usize {
+    s.bytes().filter(|b| (b & 0xC0) != 0x80).count()
 }
 
 /// A position as humans read it.
@@ -65,11 +79,13 @@ impl SourceFile {
             text,
             line_starts,
             ascii,
+            checkpoints: OnceLock::new(),
+            allow_lines: OnceLock::new(),
         })
     }
 
     /// 0-based line index containing byte `offset`.
-    fn line_index(&self, offset: usize) -> usize {
+    pub fn line_index(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
@@ -83,8 +99,10 @@ impl SourceFile {
         let start = self.line_starts[li];
         let column = if self.ascii {
             offset - start + 1
+        } else if offset - start <= CHECKPOINT {
+            count_chars(&self.text[start..offset]) + 1
         } else {
-            self.text[start..offset].chars().count() + 1
+            self.chars_before(offset) - self.chars_before(start) + 1
         };
         LineCol {
             line: li + 1,
@@ -119,71 +137,112 @@ impl SourceFile {
     /// The text of line `line` (1-based), without its newline.
     pub fn line_text(&self, line: usize) -> &str {
         let li = line.saturating_sub(1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[li];
-        let rest = &self.text[start..];
-        let end = rest.find('\n').map_or(rest.len(), |i| i);
-        rest[..end].trim_end_matches('\r')
+        &self.text[self.line_starts[li]..self.line_end(li)]
+    }
+
+    /// The text of line `line` (1-based) if it holds a `keyledger:allow`
+    /// comment. The lines that do are found in one pass over the file, so
+    /// asking for each of 100,000 findings on one long line stays linear.
+    pub fn allow_comment(&self, line: usize) -> Option<&str> {
+        let lines = self.allow_lines.get_or_init(|| {
+            let mut v: Vec<usize> =
+                memchr::memmem::find_iter(self.text.as_bytes(), "keyledger:allow")
+                    .map(|at| self.line_index(at))
+                    .collect();
+            v.dedup();
+            v
+        });
+        let li = line.checked_sub(1)?;
+        lines.binary_search(&li).ok().map(|_| self.line_text(line))
     }
 
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 
-    fn floor_char_boundary(&self, mut i: usize) -> usize {
+    /// Byte offset where 0-based line `li` starts.
+    pub fn line_start(&self, li: usize) -> usize {
+        self.line_starts[li.min(self.line_starts.len() - 1)]
+    }
+
+    /// Byte offset where 0-based line `li` ends, before its `\r\n` or `\n`.
+    pub fn line_end(&self, li: usize) -> usize {
+        let li = li.min(self.line_starts.len() - 1);
+        let end = self
+            .line_starts
+            .get(li + 1)
+            .map_or(self.text.len(), |&n| n - 1);
+        if end > self.line_starts[li] && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        }
+    }
+
+    /// The largest char boundary at or before `i` (clamped to the text).
+    pub fn floor_char_boundary(&self, i: usize) -> usize {
+        let mut i = i.min(self.text.len());
         while i > 0 && !self.text.is_char_boundary(i) {
             i -= 1;
         }
         i
     }
+
+    /// Characters in the text before byte `offset` (a char boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let cps = self.checkpoints.get_or_init(|| {
+            let mut v = Vec::with_capacity(self.text.len() / CHECKPOINT + 1);
+            let (mut at, mut count) = (0, 0);
+            v.push((0, 0));
+            while at + CHECKPOINT <= self.text.len() {
+                let next = self.floor_char_boundary(at + CHECKPOINT).max(at + 1);
+                let next = self.floor_char_boundary(next);
+                if next <= at {
+                    break;
+                }
+                count += count_chars(&self.text[at..next]);
+                v.push((next, count));
+                at = next;
+            }
+            v
+        });
+        let i = cps.partition_point(|&(o, _)| o <= offset).saturating_sub(1);
+        let (at, count) = cps[i];
+        count + count_chars(&self.text[at..offset])
+    }
 }
 
-/// A cheap handle to a shared source file that miette can render snippets
-/// from. Unlike miette's implementation for `String`, reading a span uses the
-/// line index instead of scanning the file from its start, so rendering
-/// thousands of diagnostics over one large inventory stays linear.
-#[derive(Debug, Clone)]
-pub struct Snippet(pub Arc<SourceFile>);
+/// Line starts of a text, for finding a byte's line in O(log n) where no
+/// [`SourceFile`] exists yet (the scanner, before it masks a file).
+pub struct LineIndex {
+    starts: Vec<usize>,
+    len: usize,
+}
 
-impl SourceCode for Snippet {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let src = &self.0;
-        let start = span.offset();
-        let end = start + span.len();
-        if end > src.text.len() {
-            return Err(MietteError::OutOfBounds);
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex {
+            starts,
+            len: text.len(),
         }
-        if context_lines_before == 0 && context_lines_after == 0 {
-            // The exact span: miette takes the header's line and column
-            // from this, so it names the node, not the start of its line.
-            let lc = src.line_col(start);
-            return Ok(Box::new(MietteSpanContents::new_named(
-                src.name.clone(),
-                &src.text.as_bytes()[start..end],
-                *span,
-                lc.line - 1,
-                lc.column - 1,
-                src.text[start..end].matches('\n').count() + 1,
-            )));
-        }
-        let first = src.line_index(start).saturating_sub(context_lines_before);
-        let last_of_span =
-            src.line_index(end.saturating_sub(usize::from(!span.is_empty())).max(start));
-        let last = (last_of_span + context_lines_after).min(src.line_starts.len() - 1);
-        let from = src.line_starts[first];
-        let to = src.line_starts.get(last + 1).map_or(src.text.len(), |&s| s);
-        let data = &src.text.as_bytes()[from..to];
-        Ok(Box::new(MietteSpanContents::new_named(
-            src.name.clone(),
-            data,
-            SourceSpan::new(from.into(), to - from),
-            first,
-            0,
-            last - first + 1,
-        )))
+    }
+
+    /// 0-based line of byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Where 0-based line `li` starts.
+    pub fn start(&self, li: usize) -> usize {
+        self.starts[li.min(self.starts.len() - 1)]
+    }
+
+    /// Where 0-based line `li` ends (before its newline).
+    pub fn end(&self, li: usize) -> usize {
+        self.starts.get(li + 1).map_or(self.len, |&n| n - 1)
     }
 }

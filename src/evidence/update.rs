@@ -75,7 +75,7 @@ impl Proposal {
 /// inventory and the exports, and proposes the edits.
 pub fn run(opts: &crate::check::Options) -> Result<Proposal, crate::diag::Fatal> {
     let config = crate::check::load_config(opts)?;
-    let (path, display) = crate::check::inventory_path(opts, &config);
+    let (path, display) = crate::check::inventory_path(opts, &config)?;
     let inv = crate::inventory::load(&path, &display)?;
     let specs = super::specs(&opts.evidence, &opts.root, &config.evidence);
     if specs.is_empty() {

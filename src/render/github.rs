@@ -3,13 +3,28 @@
 
 use crate::check::Outcome;
 use crate::finding::Severity;
+use crate::redact;
 
+/// A workflow command's message: secret values masked, `%`, CR and LF
+/// percent-encoded as the runner expects (so no text can end the command
+/// and start another), every other control character shown escaped (the
+/// log viewer renders ANSI sequences).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let masked = redact::secrets(s);
+    let mut out = String::with_capacity(masked.len());
+    for c in masked.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if redact::is_unsafe(c) => redact::push_escaped(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
+/// A property value (`file=`, `title=`): also `:` and `,`, which end it.
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

@@ -5,6 +5,7 @@ use miette::Severity as MSeverity;
 use crate::check::Outcome;
 use crate::diag::{self, Diag};
 use crate::finding::{Finding, Severity, Suppression};
+use crate::redact;
 
 /// A finding as a diagnostic, then one per location it has in another file
 /// (the policy line that required what is missing).
@@ -35,6 +36,35 @@ pub fn to_diags(f: &Finding) -> Vec<Diag> {
     }
     related.insert(0, d);
     related
+}
+
+/// A repository path for a terminal: control characters escaped, and never
+/// a line that a CI log would read as a workflow command (`::…`).
+fn safe_path(p: &str) -> String {
+    let p = redact::controls(p);
+    match p.strip_prefix("::") {
+        Some(rest) => format!("\\x3a:{rest}"),
+        None => p.into_owned(),
+    }
+}
+
+/// Findings shown with a snippet; the rest are listed one per line (a
+/// 120,000-finding run prints in seconds, and every finding is still
+/// listed).
+pub const MAX_SNIPPETS: usize = 1000;
+
+/// One line for a finding: `path:line:column: severity rule: message`.
+fn compact(f: &Finding) -> String {
+    let lc = f.source.line_col(f.span.start);
+    format!(
+        "{}:{}:{}: {} {}: {}\n",
+        safe_path(f.path()),
+        lc.line,
+        lc.column,
+        f.severity,
+        f.rule,
+        redact::display(&f.message)
+    )
 }
 
 /// How to render for a person.
@@ -72,7 +102,7 @@ fn group_lines(rule: &str, shown: usize, rest: &[&Finding]) -> String {
             s.push_str(&format!(
                 "{rule}: {} in {} ({shown} shown above); also:\n ",
                 plural(total, "secret", "secrets"),
-                rest[0].path()
+                safe_path(rest[0].path())
             ));
             let mut width = 1;
             for n in names {
@@ -81,7 +111,7 @@ fn group_lines(rule: &str, shown: usize, rest: &[&Finding]) -> String {
                     width = 1;
                 }
                 s.push(' ');
-                s.push_str(n);
+                s.push_str(&redact::display(n));
                 width += n.len() + 1;
             }
             s.push('\n');
@@ -95,10 +125,10 @@ fn group_lines(rule: &str, shown: usize, rest: &[&Finding]) -> String {
                 let lc = f.source.line_col(f.span.start);
                 s.push_str(&format!(
                     "  {}:{}:{}  {}\n",
-                    f.path(),
+                    safe_path(f.path()),
                     lc.line,
                     lc.column,
-                    f.message
+                    redact::display(&f.message)
                 ));
             }
         }
@@ -127,8 +157,20 @@ pub fn render(out: &Outcome, o: &Options) -> String {
             full.push(f);
         }
     }
-    let shown: Vec<Diag> = full.iter().flat_map(|f| to_diags(f)).collect();
+    // Past MAX_SNIPPETS, findings are listed one per line (a
+    // 120,000-finding run prints in seconds, and every finding is listed).
+    let split = full.len().min(MAX_SNIPPETS);
+    let shown: Vec<Diag> = full[..split].iter().flat_map(|f| to_diags(f)).collect();
     let mut s = diag::render(&shown, color);
+    if full.len() > split {
+        s.push_str(&format!(
+            "{} more findings, without snippets (`--format json` has every detail):\n",
+            full.len() - split
+        ));
+        for f in &full[split..] {
+            s.push_str(&compact(f));
+        }
+    }
     if !verbose {
         for (rule, fs) in &per_rule {
             if fs.len() > GROUP_OVER {
@@ -148,12 +190,14 @@ pub fn render(out: &Outcome, o: &Options) -> String {
             if let Some(Suppression::Waiver { reason, expires }) = &f.suppressed {
                 let lc = f.source.line_col(f.span.start);
                 s.push_str(&format!(
-                    "  {}:{}:{} {} {} until {expires}: {reason}\n",
-                    f.path(),
+                    "  {}:{}:{} {} {} until {}: {}\n",
+                    safe_path(f.path()),
                     lc.line,
                     lc.column,
                     f.rule,
-                    f.secret.as_deref().unwrap_or("-"),
+                    redact::display(f.secret.as_deref().unwrap_or("-")),
+                    redact::display(expires),
+                    redact::display(reason),
                 ));
             }
         }
@@ -169,7 +213,7 @@ pub fn render(out: &Outcome, o: &Options) -> String {
             let lc = f.source.line_col(f.span.start);
             s.push_str(&format!(
                 "suppressed: {}:{}:{} {}\n",
-                f.path(),
+                safe_path(f.path()),
                 lc.line,
                 lc.column,
                 f.rule
@@ -188,7 +232,7 @@ pub fn render(out: &Outcome, o: &Options) -> String {
         if verbose {
             for (why, paths) in &scan.skipped {
                 for p in paths {
-                    s.push_str(&format!("skipped ({why}): {p}\n"));
+                    s.push_str(&format!("skipped ({why}): {}\n", safe_path(p)));
                 }
             }
         }

@@ -14,7 +14,7 @@ use crate::inventory::Inventory;
 pub struct JsonFinding<'a> {
     pub rule: &'a str,
     pub severity: &'a str,
-    pub message: &'a str,
+    pub message: std::borrow::Cow<'a, str>,
     pub path: &'a str,
     pub line: usize,
     pub column: usize,
@@ -61,7 +61,7 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
     JsonFinding {
         rule: &f.rule,
         severity: f.severity.as_str(),
-        message: &f.message,
+        message: crate::redact::secrets(&f.message),
         path: f.path(),
         line: start.line,
         column: start.column,

@@ -254,9 +254,9 @@ pub fn load(inputs: &[PathBuf]) -> Result<Inputs, Fatal> {
                 ..Options::default()
             };
             config_root.get_or_insert_with(|| arg.clone());
-            match check::load_config(&opts) {
-                Ok(config) => {
-                    let (path, display) = check::inventory_path(&opts, &config);
+            match check::load_config(&opts).and_then(|config| check::inventory_path(&opts, &config))
+            {
+                Ok((path, display)) => {
                     let display = if opts.root == Path::new(".") {
                         display
                     } else {

@@ -40,9 +40,12 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for s in &inv.secrets {
         let Some(rb) = &s.runbook else { continue };
         let p = std::path::Path::new(&rb.value);
+        // A symlink out of the repository is outside it too: the check
+        // never follows one (crate::fsutil::contained).
         let escapes = p.is_absolute()
             || p.components()
-                .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)));
+                .any(|c| matches!(c, Component::ParentDir | Component::Prefix(_)))
+            || crate::fsutil::contained(ctx.root, p, &rb.value).is_err();
         let (msg, label) = if escapes {
             (
                 format!(
@@ -51,10 +54,10 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Finding>) {
                 ),
                 "outside the repository",
             )
-        } else if !*exists
-            .entry(rb.value.as_str())
-            .or_insert_with(|| ctx.root.join(p).is_file())
-        {
+        } else if !*exists.entry(rb.value.as_str()).or_insert_with(|| {
+            crate::fsutil::contained(ctx.root, p, &rb.value)
+                .is_ok_and(|k| k == crate::fsutil::Kind::File)
+        }) {
             (
                 format!(
                     "runbook `{}` of `{}` does not exist",

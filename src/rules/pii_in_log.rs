@@ -169,11 +169,16 @@ fn pii_fields_from_schemas(root: &Path, inv: &Inventory) -> Result<Vec<String>, 
     }
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for f in &inv.pii.from {
-        let text = std::fs::read_to_string(root.join(&f.value));
-        let parsed = text
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).map_err(|e| e.to_string()));
+        if !seen.insert(f.value.as_str()) {
+            continue;
+        }
+        // The repository's file: contained and bounded.
+        let text = crate::fsutil::read_in_repo_required(root, Path::new(&f.value), &f.value);
+        let parsed = text.map_err(|e| e.message).and_then(|t| {
+            serde_json::from_str::<serde_json::Value>(&t.text).map_err(|e| e.to_string())
+        });
         match parsed {
             Ok(v) => walk(&v, &mut out),
             Err(e) => errors.push(Diag::at(

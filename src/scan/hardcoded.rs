@@ -84,6 +84,7 @@ impl Hardcoded {
         let bare_ok = bare_values_are_literals(path);
         let yaml = matches!(crate::envref::lang(path), crate::envref::Lang::Yaml);
         let mut out = Vec::new();
+        let mut line = LineCtx::new(text);
         let found = regions
             .iter()
             .flat_map(|r| ac.find_iter(aho_corasick::Input::new(text).range(r.clone())));
@@ -100,14 +101,14 @@ impl Hardcoded {
                 // An interpolation (`$NAME`, `${NAME:-…}`), not an assignment.
                 continue;
             }
-            if in_command(text, s) {
+            if line.in_command(s) {
                 // `sed -i "s/NAME=.*/NAME=x/"`, `grep '^NAME=' .env`: a
                 // command's argument, not an assignment.
                 continue;
             }
             let k8s = || yaml.then(|| k8s_env_value(text, s, e)).flatten();
             if let Some((vs, ve)) = value_after(b, e, bare_ok).or_else(k8s) {
-                if closes_a_string(text, s, vs) {
+                if line.closes_a_string(s, vs) {
                     continue;
                 }
                 let raw = &text[vs..ve];
@@ -125,32 +126,99 @@ impl Hardcoded {
     }
 }
 
-/// The line holding `at` runs a text tool on it (`sed`, `grep`, `awk`,
-/// `perl -pe`, `envsubst`): names there are patterns and replacements.
-fn in_command(text: &str, at: usize) -> bool {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let before = &text[line_start..at];
-    ["sed ", "grep ", "awk ", "perl -", "envsubst", "sd ", "rg "]
-        .iter()
-        .any(|c| before.contains(c))
+/// Text tools (`sed`, `grep`, `awk`, `perl -pe`, `envsubst`): names on a
+/// line that runs one are patterns and replacements.
+const COMMANDS: [&str; 7] = ["sed ", "grep ", "awk ", "perl -", "envsubst", "sd ", "rg "];
+
+/// What the scan needs to know about the line of a match, kept while the
+/// matches stay on it: a minified line with 10,000 assignments is read a
+/// bounded number of times, not once per match.
+struct LineCtx<'a> {
+    text: &'a str,
+    /// The current line: `start..end` (end at its `\n` or the text's end).
+    start: usize,
+    end: usize,
+    /// Where the first text-tool command on the line ends.
+    cmd_end: Option<usize>,
+    /// Quotes counted on the line up to `cursor`: (`"`, `'`).
+    cursor: usize,
+    quotes: (usize, usize),
 }
 
-/// The value at `vs` opens with a quote that closes a string the name at
-/// `s` is inside (`'^NAME=' .env`): it is not the name's value.
-fn closes_a_string(text: &str, s: usize, vs: usize) -> bool {
-    let b = text.as_bytes();
-    let Some(&q) = vs.checked_sub(1).and_then(|i| b.get(i)) else {
-        return false;
-    };
-    if q != b'"' && q != b'\'' {
-        return false;
+impl<'a> LineCtx<'a> {
+    fn new(text: &'a str) -> LineCtx<'a> {
+        LineCtx {
+            text,
+            start: 0,
+            end: 0,
+            cmd_end: None,
+            cursor: 0,
+            quotes: (0, 0),
+        }
     }
-    let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
-    // An odd number of `q` before the value's quote on this line: that
-    // quote closes a string (`"API_KEY":"v"` has two before it, `'^API_KEY='`
-    // one).
-    let before = b[line_start..vs - 1].iter().filter(|&&c| c == q).count();
-    before % 2 == 1
+
+    fn goto(&mut self, at: usize) {
+        if self.start <= at && (at < self.end || (at == self.end && self.end != 0)) {
+            return;
+        }
+        let b = self.text.as_bytes();
+        let from = if at >= self.end && self.end != 0 {
+            self.end
+        } else {
+            0
+        };
+        self.start = memchr::memrchr(b'\n', &b[from..at]).map_or(from, |i| from + i + 1);
+        self.end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i);
+        let line = &b[self.start..self.end];
+        self.cmd_end = COMMANDS
+            .iter()
+            .filter_map(|c| {
+                memchr::memmem::find(line, c.as_bytes()).map(|i| self.start + i + c.len())
+            })
+            .min();
+        self.cursor = self.start;
+        self.quotes = (0, 0);
+    }
+
+    /// The line holding `at` runs a text tool before `at`.
+    fn in_command(&mut self, at: usize) -> bool {
+        self.goto(at);
+        self.cmd_end.is_some_and(|e| e <= at)
+    }
+
+    /// The value at `vs` opens with a quote that closes a string the name at
+    /// `s` is inside (`'^NAME=' .env`): it is not the name's value. An odd
+    /// number of that quote before the value's on the line means it closes
+    /// one (`"API_KEY":"v"` has two before it, `'^API_KEY='` one).
+    fn closes_a_string(&mut self, s: usize, vs: usize) -> bool {
+        let b = self.text.as_bytes();
+        let Some(&q) = vs.checked_sub(1).and_then(|i| b.get(i)) else {
+            return false;
+        };
+        if q != b'"' && q != b'\'' {
+            return false;
+        }
+        self.goto(s);
+        let upto = vs - 1;
+        if upto < self.cursor {
+            self.cursor = self.start;
+            self.quotes = (0, 0);
+        }
+        for &c in &b[self.cursor..upto.max(self.cursor)] {
+            match c {
+                b'"' => self.quotes.0 += 1,
+                b'\'' => self.quotes.1 += 1,
+                _ => {}
+            }
+        }
+        self.cursor = upto.max(self.cursor);
+        let n = if q == b'"' {
+            self.quotes.0
+        } else {
+            self.quotes.1
+        };
+        n % 2 == 1
+    }
 }
 
 fn looks_like_reference(v: &str) -> bool {

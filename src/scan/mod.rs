@@ -55,6 +55,20 @@ pub enum Skip {
     /// value or name (`--history`; lock files are never searched for
     /// credentials).
     LockFile,
+    /// A minified bundle (`*.min.js`): read for inventoried values and
+    /// names, but credential detectors do not run on it.
+    Minified,
+    /// A source map (`*.map`): as [`Skip::Minified`].
+    SourceMap,
+    /// A named pipe: never opened (opening one blocks).
+    Fifo,
+    /// A character or block device: never opened.
+    Device,
+    /// A socket: never opened.
+    Socket,
+    /// A symlink (followed with `follow_symlinks`) that leads outside the
+    /// repository.
+    OutsideRoot,
 }
 
 impl Skip {
@@ -70,6 +84,36 @@ impl Skip {
             Skip::LfsPointer => "lfs_pointer",
             Skip::NotACommit => "not_a_commit",
             Skip::LockFile => "lock_file",
+            Skip::Minified => "minified",
+            Skip::SourceMap => "source_map",
+            Skip::Fifo => "fifo",
+            Skip::Device => "device",
+            Skip::Socket => "socket",
+            Skip::OutsideRoot => "outside_root",
+        }
+    }
+
+    /// Files read, but not by every check: named here so the summary
+    /// counts them.
+    pub fn partial(path: &str) -> Option<Skip> {
+        let file = crate::envref::file_name(path);
+        if file.ends_with(".min.js") {
+            Some(Skip::Minified)
+        } else if file.ends_with(".map") {
+            Some(Skip::SourceMap)
+        } else {
+            None
+        }
+    }
+
+    /// Why a walk entry of this type is not read, if it is not a file, a
+    /// folder or a symlink.
+    pub fn special(ft: &std::fs::FileType) -> Option<Skip> {
+        match crate::fsutil::special_kind(ft)? {
+            "fifo" => Some(Skip::Fifo),
+            "device" => Some(Skip::Device),
+            "socket" => Some(Skip::Socket),
+            _ => Some(Skip::Unreadable),
         }
     }
 }
@@ -342,6 +386,18 @@ pub struct Scanner {
     reads_lock_files: bool,
 }
 
+/// A relative path as the walker shows it: `/` separators, no `./`.
+fn normalize(rel: &str) -> String {
+    std::path::Path::new(rel)
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn globset(globs: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
     for g in globs {
@@ -390,9 +446,13 @@ impl Scanner {
             names: Hardcoded::new(names),
             collect_mentions,
             allow: globset(&setup.config.scan.allow_paths),
+            // The inventory and keyledger's own baseline: names and paths in
+            // them are not uses, and only value checks read them.
             own_files: inventory
-                .map(|inv| vec![inv.source.name.clone()])
-                .unwrap_or_default(),
+                .map(|inv| inv.source.name.clone())
+                .into_iter()
+                .chain([normalize(&setup.config.baseline)])
+                .collect(),
             max_file_size: setup.config.scan.max_file_size,
             follow_symlinks: setup.config.scan.follow_symlinks,
         })
@@ -460,6 +520,9 @@ impl Scanner {
             return None;
         }
         stats.files += 1;
+        if let Some(why) = Skip::partial(path) {
+            stats.skip(why, path.to_string());
+        }
         // SIMD validation: several times std's on non-ASCII text (a
         // history scan validates every version of every file).
         let text = match simdutf8::basic::from_utf8(bytes) {
@@ -576,6 +639,8 @@ impl Scanner {
     /// Walks `root` in parallel (gitignore semantics, hidden files
     /// included, `.git` excluded) and scans every file once.
     pub fn scan_tree(&self, root: &Path) -> (Vec<Finding>, Stats) {
+        let canon_root = std::fs::canonicalize(root).ok();
+        let canon_root = &canon_root;
         let findings = Mutex::new(Vec::new());
         let stats = Mutex::new(Stats::default());
         let walker = ignore::WalkBuilder::new(root)
@@ -639,6 +704,18 @@ impl Scanner {
                             return ignore::WalkState::Continue;
                         };
                         let path = rel(entry.path());
+                        // Followed symlinks (`follow_symlinks = true`) stay
+                        // inside the repository: the configuration is the
+                        // repository's, and so is every link.
+                        if entry.path_is_symlink() && !ft.is_symlink() {
+                            let inside = canon_root.as_ref().is_some_and(|r| {
+                                std::fs::canonicalize(entry.path()).is_ok_and(|t| t.starts_with(r))
+                            });
+                            if !inside {
+                                flush.local.skip(Skip::OutsideRoot, path);
+                                return ignore::WalkState::Skip;
+                            }
+                        }
                         if ft.is_symlink() {
                             flush.local.skip(Skip::Symlink, path);
                         } else if ft.is_file() {
@@ -646,22 +723,24 @@ impl Scanner {
                                 flush.local.skip(Skip::TooLarge, path);
                                 return ignore::WalkState::Continue;
                             }
-                            use std::io::Read;
                             flush.buf.clear();
-                            let read = std::fs::File::open(entry.path())
-                                .and_then(|mut f| f.read_to_end(&mut flush.buf));
-                            match read {
-                                Ok(_) => {
+                            match read_regular(entry.path(), self.max_file_size, &mut flush.buf) {
+                                Ok(true) => {
                                     let mut f =
                                         self.scan_bytes(&path, &flush.buf, &mut flush.local);
                                     flush.found.append(&mut f);
                                 }
-                                Err(_) => flush.local.skip(Skip::Unreadable, path),
+                                Ok(false) => flush.local.skip(Skip::TooLarge, path),
+                                Err(why) => flush.local.skip(why, path),
                             }
                             // Do not keep a buffer the size of the largest file.
                             if flush.buf.capacity() > 4 << 20 {
                                 flush.buf = Vec::new();
                             }
+                        } else if let Some(why) = Skip::special(&ft) {
+                            // FIFOs, devices and sockets are never opened:
+                            // opening a FIFO blocks until someone writes.
+                            flush.local.skip(why, path);
                         }
                     }
                 }
@@ -678,6 +757,30 @@ impl Scanner {
     }
 }
 
+/// Reads a regular file into `buf`, at most `max` bytes: `Ok(false)` when
+/// it holds more (it grew since it was listed). The file is opened
+/// non-blocking and checked again once open, so a FIFO swapped in after
+/// the walk listed a file cannot block the scan.
+fn read_regular(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<bool, Skip> {
+    use std::io::Read;
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = o.open(path).map_err(|_| Skip::Unreadable)?;
+    let md = file.metadata().map_err(|_| Skip::Unreadable)?;
+    if !md.is_file() {
+        return Err(Skip::special(&md.file_type()).unwrap_or(Skip::Unreadable));
+    }
+    file.take(max + 1)
+        .read_to_end(buf)
+        .map_err(|_| Skip::Unreadable)?;
+    Ok(buf.len() as u64 <= max)
+}
+
 /// `keyledger:allow RULE[, RULE…]` on the finding's line or the line above,
 /// in any comment syntax; a bare `keyledger:allow` allows every rule.
 fn inline_allowed(src: &SourceFile, offset: usize, rule: &str) -> bool {
@@ -686,7 +789,9 @@ fn inline_allowed(src: &SourceFile, offset: usize, rule: &str) -> bool {
         .iter()
         .filter(|&&l| l >= 1)
         .any(|&l| {
-            let text = src.line_text(l);
+            let Some(text) = src.allow_comment(l) else {
+                return false;
+            };
             let Some(i) = text.find("keyledger:allow") else {
                 return false;
             };

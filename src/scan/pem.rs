@@ -73,10 +73,13 @@ impl Finder {
     /// Every block in `text`, in order. `accept(spec, body range)` decides
     /// whether a candidate body is a key (entropy, placeholders); the first
     /// spec of a marker whose END closes the block and whose body is
-    /// accepted wins.
+    /// accepted wins. `open_ended`: a block with no END (cut, or broken by
+    /// other text) runs to the next BEGIN marker or its `max_body` (what
+    /// redaction masks: a key's lines are hidden even when it is cut).
     pub fn blocks(
         &self,
         text: &str,
+        open_ended: bool,
         mut accept: impl FnMut(usize, Range<usize>) -> bool,
     ) -> Vec<Block> {
         let b = text.as_bytes();
@@ -98,13 +101,20 @@ impl Finder {
                 let Some(window) = text.get(after..window_end) else {
                     continue;
                 };
-                let found = if s.putty {
+                let found = if s.putty && open_ended {
+                    // Its `Private-Lines` may lie past text that cut the
+                    // file: everything up to the next marker is masked.
+                    Some((after..after + window.len(), after + window.len()))
+                } else if s.putty {
                     putty_body(window)
                         .map(|(body, end)| (after + body.start..after + body.end, after + end))
                 } else {
                     memchr::memmem::find(window.as_bytes(), s.end.as_bytes())
                         .map(|at| (after..after + at, after + at + s.end.len()))
                 };
+                let found = found.or_else(|| {
+                    open_ended.then(|| (after..after + window.len(), after + window.len()))
+                });
                 let Some((body, end)) = found else { continue };
                 let body = trim_range(text, body);
                 if accept(si, body.clone()) {
@@ -200,16 +210,22 @@ mod tests {
     fn a_block_ends_at_its_end_marker_and_not_past_the_next_begin() {
         let f = finder();
         let text = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----BEGIN RSA PRIVATE KEY-----\nBBBB\n-----END RSA PRIVATE KEY-----\n";
-        let blocks = f.blocks(text, |_, _| true);
+        let blocks = f.blocks(text, false, |_, _| true);
         assert_eq!(blocks.len(), 1);
         assert_eq!(&text[blocks[0].body.clone()], "BBBB");
+        // Open-ended (redaction): the cut block's lines count too, up to
+        // the next BEGIN.
+        let blocks = f.blocks(text, true, |_, _| true);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(&text[blocks[0].body.clone()], "AAAA");
+        assert_eq!(&text[blocks[1].body.clone()], "BBBB");
     }
 
     #[test]
     fn putty_private_lines() {
         let f = finder();
         let text = "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nPublic-Lines: 1\nAAAA\nPrivate-Lines: 2\nQUJD\nREVG\nPrivate-MAC: 00\n";
-        let blocks = f.blocks(text, |_, _| true);
+        let blocks = f.blocks(text, false, |_, _| true);
         assert_eq!(blocks.len(), 1);
         assert_eq!(&text[blocks[0].body.clone()], "QUJD\nREVG");
     }
