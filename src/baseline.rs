@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::finding::{Finding, Suppression};
 use crate::rules::Sink;
 use crate::rules::stale_baseline;
@@ -70,7 +70,7 @@ pub fn apply(root: &Path, rel: &str, sink: &mut Sink, report_stale: bool) -> Res
     let file: File = serde_json::from_str(&src.text).map_err(|e| {
         let at = src.offset_of(e.line(), e.column().saturating_sub(1));
         Diag::at(
-            "baseline",
+            ErrorCode::Baseline,
             format!("invalid baseline {rel}: {e}"),
             &src,
             Span::new(at, at),
@@ -158,23 +158,29 @@ pub fn write(root: &Path, rel: &str, findings: &[Finding], force: bool) -> Resul
         crate::fsutil::Kind::Missing => crate::fsutil::create_parent_dirs(root, rel_path, rel)?,
         crate::fsutil::Kind::File => {
             if !force && let Some(why) = not_a_baseline(&path, rel) {
-                return Err(Diag::plain("io", format!("not replacing {rel}: {why}"))
+                return Err(Diag::plain(ErrorCode::Io, format!("not replacing {rel}: {why}"))
                     .with_help("pass --force to replace it, or set `baseline` in keyledger.toml to another path")
                     .into());
             }
         }
         crate::fsutil::Kind::Dir => {
-            return Err(Diag::plain("io", format!("cannot write {rel}: it is a directory")).into());
+            return Err(Diag::plain(
+                ErrorCode::Io,
+                format!("cannot write {rel}: it is a directory"),
+            )
+            .into());
         }
         crate::fsutil::Kind::Special(k) => {
-            return Err(
-                Diag::plain("io", format!("cannot write {rel}: it is a {k}, not a file")).into(),
-            );
+            return Err(Diag::plain(
+                ErrorCode::Io,
+                format!("cannot write {rel}: it is a {k}, not a file"),
+            )
+            .into());
         }
     }
     let text = render(findings);
     crate::fsutil::write_atomic(&path, text.as_bytes())
-        .map_err(|e| Diag::plain("io", format!("cannot write {rel}: {e}")))?;
+        .map_err(|e| Diag::plain(ErrorCode::Io, format!("cannot write {rel}: {e}")))?;
     Ok(findings
         .iter()
         .filter(|f| f.suppressed.is_none())

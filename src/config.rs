@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::cadence::Cadence;
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::finding::Severity;
 use crate::inventory::Spanned;
 use crate::node::{self, Node};
@@ -317,7 +317,7 @@ impl Config {
             if leaves || p.trim().is_empty() {
                 errors.push(
                     Diag::at(
-                        "config",
+                        ErrorCode::Config,
                         format!("`{key}` must be a path inside the repository"),
                         source,
                         n.span,
@@ -342,7 +342,13 @@ impl Config {
         if let Some(n) = root.get("due_soon") {
             match Cadence::parse(n.as_str().unwrap_or_default()) {
                 Ok(c) => cfg.due_soon = c,
-                Err(e) => errors.push(Diag::at("schema", e, source, n.span, "invalid window")),
+                Err(e) => errors.push(Diag::at(
+                    ErrorCode::Schema,
+                    e,
+                    source,
+                    n.span,
+                    "invalid window",
+                )),
             }
         }
         if let Some(f) = root
@@ -392,7 +398,7 @@ impl Config {
                     .find(|i| i.as_str().is_some_and(|s| s.len() > MAX_ITEM_LEN));
                 if items.len() > MAX_LIST_LEN {
                     errors.push(Diag::at(
-                        "config",
+                        ErrorCode::Config,
                         format!(
                             "`scan.{}` lists {} entries; at most {MAX_LIST_LEN}",
                             crate::schema::clip(&e.key),
@@ -404,7 +410,7 @@ impl Config {
                     ));
                 } else if let Some(i) = long {
                     errors.push(Diag::at(
-                        "config",
+                        ErrorCode::Config,
                         format!(
                             "an entry of `scan.{}` is longer than {MAX_ITEM_LEN} characters",
                             crate::schema::clip(&e.key)
@@ -454,7 +460,7 @@ impl Config {
                             .and_then(|n| n.as_seq().get(i))
                             .map_or(scan.span, |n| n.span);
                         errors.push(Diag::at(
-                            "schema",
+                            ErrorCode::Schema,
                             format!("invalid glob `{}`: {e}", crate::schema::clip(g)),
                             source,
                             span,

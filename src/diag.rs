@@ -12,10 +12,93 @@ use miette::{
 use crate::redact;
 use crate::source::{SourceFile, Span};
 
+macro_rules! error_codes {
+    ($($variant:ident => $name:literal, $meaning:literal;)*) => {
+        /// What kind of error stopped keyledger (exit code 2). Each has one
+        /// stable name, printed before the message (`io: cannot read …`) and
+        /// in the JSON and SARIF outputs; scripts may match on it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in documentation order (generated with the enum,
+            /// so none can be missing).
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $name,)*
+                }
+            }
+
+            /// One line on what the code means, for the README's table.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $meaning,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    Usage => "usage", "arguments that cannot work together, or a value an option does not take";
+    Io => "io", "a file or folder that cannot be read or written: missing, unreadable, too large, outside the repository, not a regular file";
+    Parse => "parse", "a YAML, TOML or JSON file that does not parse, or expands past the alias bound";
+    Schema => "schema", "an inventory that does not match its JSON Schema, or a schema that is not valid";
+    Config => "config", "a `keyledger.toml` that names an unknown rule, severity or setting, or an invalid value";
+    Policy => "policy", "a policy file that does not match the policy schema";
+    Baseline => "baseline", "a baseline file that keyledger cannot use";
+    Evidence => "evidence", "an evidence file or a secret store's answer that cannot be used";
+    Git => "git", "a repository, revision range or history that cannot be read completely";
+    Pii => "pii", "a PII source (`pii.from` schema) that cannot be used";
+    Report => "report", "report arguments (quarter, inventories) that cannot be used";
+}
+
+/// The README's error-code table.
+pub fn error_code_table() -> String {
+    let mut out = String::from("| code | meaning |\n| --- | --- |\n");
+    for c in ErrorCode::ALL {
+        out.push_str(&format!("| `{}` | {} |\n", c.as_str(), c.meaning()));
+    }
+    out
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a diagnostic is: an error that stops the run, or a finding of a
+/// rule rendered with its snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Code {
+    Error(ErrorCode),
+    Rule(String),
+}
+
+impl From<ErrorCode> for Code {
+    fn from(c: ErrorCode) -> Self {
+        Code::Error(c)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Code::Error(c) => f.write_str(c.as_str()),
+            Code::Rule(r) => f.write_str(r),
+        }
+    }
+}
+
 /// A located message, renderable by miette.
 #[derive(Debug, Clone)]
 pub struct Diag {
-    pub code: String,
+    pub code: Code,
     pub message: String,
     pub source: Option<Arc<SourceFile>>,
     pub labels: Vec<(Span, String)>,
@@ -25,9 +108,9 @@ pub struct Diag {
 
 impl Diag {
     /// An error with no location (a missing file, a bad argument).
-    pub fn plain(code: &str, message: impl Into<String>) -> Self {
+    pub fn plain(code: impl Into<Code>, message: impl Into<String>) -> Self {
         Diag {
-            code: code.to_string(),
+            code: code.into(),
             message: message.into(),
             source: None,
             labels: Vec::new(),
@@ -38,14 +121,14 @@ impl Diag {
 
     /// An error at `span` in `source`.
     pub fn at(
-        code: &str,
+        code: impl Into<Code>,
         message: impl Into<String>,
         source: &Arc<SourceFile>,
         span: Span,
         label: impl Into<String>,
     ) -> Self {
         Diag {
-            code: code.to_string(),
+            code: code.into(),
             message: message.into(),
             source: Some(source.clone()),
             labels: vec![(span, label.into())],
@@ -215,7 +298,7 @@ impl Shown {
             _ => (None, Vec::new()),
         };
         Shown {
-            code: redact::display(&d.code),
+            code: redact::display(&d.code.to_string()),
             message: redact::display(&d.message),
             help: d.help.as_deref().map(redact::display_lines),
             severity: d.severity,
@@ -532,9 +615,29 @@ impl SourceCode for View {
 mod tests {
     use super::*;
 
+    #[test]
+    fn error_codes_are_unique_and_the_list_is_stable() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "two error codes share a name");
+        for c in ErrorCode::ALL {
+            assert!(
+                !crate::rules::ALL.iter().any(|r| r.id == c.as_str()) || c.as_str() == "schema",
+                "error code `{}` is also a rule id",
+                c.as_str()
+            );
+        }
+        insta::assert_snapshot!(error_code_table());
+    }
+
     fn rendered(text: &str, span: Span) -> String {
         let src = SourceFile::new("f.txt", text);
-        render(&[Diag::at("t", "message", &src, span, "here")], false)
+        render(
+            &[Diag::at(ErrorCode::Io, "message", &src, span, "here")],
+            false,
+        )
     }
 
     #[test]
@@ -565,7 +668,7 @@ mod tests {
         let src = SourceFile::new("f.txt", text.as_str());
         let a = text.find("line 3\n").unwrap();
         let b = text.find("line 150\n").unwrap();
-        let mut d = Diag::at("t", "m", &src, Span::new(b, b + 4), "second");
+        let mut d = Diag::at(ErrorCode::Io, "m", &src, Span::new(b, b + 4), "second");
         d.labels.push((Span::new(a, a + 4), "first".into()));
         let out = render(&[d], false);
         assert!(out.contains("[f.txt:151:1]"), "{out}");
@@ -584,7 +687,7 @@ mod tests {
     #[test]
     fn fatal_rendering_counts_what_it_does_not_show() {
         let many: Vec<Diag> = (0..150)
-            .map(|i| Diag::plain("x", format!("e{i}")))
+            .map(|i| Diag::plain(ErrorCode::Io, format!("e{i}")))
             .collect();
         let out = render_fatal(&many, false);
         assert!(out.contains("e99"), "{out}");

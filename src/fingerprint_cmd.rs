@@ -6,7 +6,7 @@
 use std::io::{IsTerminal, Read};
 
 use crate::check::{self, Options};
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::inventory;
 use crate::scan::{detectors::entropy, fingerprint};
 
@@ -16,7 +16,10 @@ pub fn run(opts: &Options, name: &str) -> Result<String, Fatal> {
     let inv = inventory::load(&path, &display)?;
     if inv.secret(name).is_none() {
         let names = inv.secrets.iter().map(|s| s.name.value.as_str());
-        let mut d = Diag::plain("usage", format!("`{name}` is not a secret of {display}"));
+        let mut d = Diag::plain(
+            ErrorCode::Usage,
+            format!("`{name}` is not a secret of {display}"),
+        );
         if let Some(s) = crate::schema::did_you_mean(name, names) {
             d = d.with_help(format!("did you mean `{s}`?"));
         }
@@ -32,7 +35,7 @@ pub fn run(opts: &Options, name: &str) -> Result<String, Fatal> {
     let stdin = std::io::stdin();
     let read_err = |e: std::io::Error| {
         Diag::plain(
-            "io",
+            ErrorCode::Io,
             format!("cannot read the value from standard input: {e}"),
         )
     };
@@ -55,7 +58,7 @@ pub fn run(opts: &Options, name: &str) -> Result<String, Fatal> {
         .unwrap_or(&value);
     if value.chars().count() < fingerprint::MIN_LEN {
         return Err(Diag::plain(
-            "usage",
+            ErrorCode::Usage,
             format!(
                 "the value is {} characters long; fingerprints need at least {} (a short value would be cheap to recover from the inventory)",
                 value.chars().count(),

@@ -17,7 +17,7 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diag::Diag;
+use crate::diag::{Diag, ErrorCode};
 use crate::source::SourceFile;
 
 /// The most keyledger reads of any inventory, configuration, policy,
@@ -82,7 +82,7 @@ fn describe(kind: &'static str) -> &'static str {
 
 fn refuse(display: &str, why: &str) -> Diag {
     Diag::plain(
-        "io",
+        ErrorCode::Io,
         format!("refusing to use {display}: {why}"),
     )
     .with_help(
@@ -100,7 +100,7 @@ fn io_error(display: &str, verb: &str, e: &std::io::Error) -> Diag {
             s.split(" (os error").next().unwrap_or(&s).to_string()
         }
     };
-    Diag::plain("io", format!("cannot {verb} {display}: {what}"))
+    Diag::plain(ErrorCode::Io, format!("cannot {verb} {display}: {what}"))
 }
 
 /// Checks that `rel`, a path named by the repository, stays inside `root`:
@@ -197,26 +197,26 @@ fn read_bounded_with(path: &Path, display: &str, limit: u64) -> Result<Vec<u8>, 
         Kind::File => {}
         Kind::Dir => {
             return Err(Diag::plain(
-                "io",
+                ErrorCode::Io,
                 format!("cannot read {display}: it is a directory"),
             ));
         }
         Kind::Special(k) => {
             return Err(Diag::plain(
-                "io",
+                ErrorCode::Io,
                 format!("cannot read {display}: it is {}", describe(k)),
             ));
         }
         Kind::Missing => {
             return Err(Diag::plain(
-                "io",
+                ErrorCode::Io,
                 format!("cannot read {display}: not found"),
             ));
         }
     }
     let too_big = || {
         Diag::plain(
-            "io",
+            ErrorCode::Io,
             format!(
                 "cannot read {display}: it is larger than {} MiB",
                 limit >> 20
@@ -251,7 +251,7 @@ pub fn to_source(bytes: Vec<u8>, display: &str) -> Result<Arc<SourceFile>, Diag>
             let src = SourceFile::new(display, prefix);
             let lc = src.line_col(valid);
             Err(Diag::plain(
-                "io",
+                ErrorCode::Io,
                 format!(
                     "{display}:{}:{}: the file is not valid UTF-8 (byte offset {valid}); save it as UTF-8",
                     lc.line, lc.column
@@ -289,7 +289,7 @@ pub fn read_in_repo_required(
     display: &str,
 ) -> Result<Arc<SourceFile>, Diag> {
     read_in_repo(root, rel, display)?
-        .ok_or_else(|| Diag::plain("io", format!("cannot read {display}: not found")))
+        .ok_or_else(|| Diag::plain(ErrorCode::Io, format!("cannot read {display}: not found")))
 }
 
 static TMP_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

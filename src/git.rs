@@ -30,7 +30,7 @@ use serde::Serialize;
 // objects with it rather than with the system zlib (see Cargo.toml).
 use libz_rs_sys as _;
 
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::finding::Finding;
 use crate::history_cache::{self, Counted, HistoryCache};
 use crate::pack::{self, Inflater, Kind, Objects};
@@ -183,7 +183,7 @@ impl GitStats {
 fn open(root: &Path) -> Result<Repository, Fatal> {
     Repository::discover(root).map_err(|e| {
         Diag::plain(
-            "git",
+            ErrorCode::Git,
             format!(
                 "{} is not in a git repository: {}",
                 root.display(),
@@ -195,7 +195,7 @@ fn open(root: &Path) -> Result<Repository, Fatal> {
 }
 
 fn git_err(what: &str, e: git2::Error) -> Fatal {
-    Diag::plain("git", format!("{what}: {}", e.message())).into()
+    Diag::plain(ErrorCode::Git, format!("{what}: {}", e.message())).into()
 }
 
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1";
@@ -432,7 +432,7 @@ pub fn since(
 ) -> Result<(Vec<Finding>, Stats), Fatal> {
     let repo = open(root)?;
     let base = repo.revparse_single(rev).map_err(|e| {
-        let mut d = Diag::plain("git", format!("revision `{rev}` not found: {}", e.message()));
+        let mut d = Diag::plain(ErrorCode::Git, format!("revision `{rev}` not found: {}", e.message()));
         d = d.with_help(if repo.is_shallow() {
             "this is a shallow clone: fetch more history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and the base branch"
         } else {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::envref::{self, Kind, is_config, is_credential_url, is_provided};
 use crate::scan::exposure::Exposure;
 use crate::scan::{Skip, Stats};
@@ -344,7 +344,7 @@ pub fn run(
 ) -> Result<(usize, Stats), Fatal> {
     if std::fs::symlink_metadata(path).is_ok() && !force {
         return Err(Diag::plain(
-            "usage",
+            ErrorCode::Usage,
             format!("{display} already exists; not overwriting it"),
         )
         .with_help("pass --force to replace it, or --stdout to print the draft")
@@ -354,14 +354,14 @@ pub fn run(
     // A temporary file in the same folder, renamed over: an interrupted
     // `init --force` leaves the old inventory whole.
     crate::fsutil::write_atomic(path, text.as_bytes())
-        .map_err(|e| Diag::plain("io", format!("cannot write {display}: {e}")))?;
+        .map_err(|e| Diag::plain(ErrorCode::Io, format!("cannot write {display}: {e}")))?;
     // The schema the editor line points at, written inside the repository
     // only (a `.keyledger` symlink out of it is refused).
     let rel = Path::new(SCHEMA_PATH);
     crate::fsutil::contained(root, rel, SCHEMA_PATH)?;
     crate::fsutil::create_parent_dirs(root, rel, SCHEMA_PATH)?;
     crate::fsutil::write_atomic(&root.join(rel), crate::schema::INVENTORY_SCHEMA.as_bytes())
-        .map_err(|e| Diag::plain("io", format!("cannot write {SCHEMA_PATH}: {e}")))?;
+        .map_err(|e| Diag::plain(ErrorCode::Io, format!("cannot write {SCHEMA_PATH}: {e}")))?;
     Ok((text.matches("\n  - name: ").count(), stats))
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 
 use crate::cadence::{Cadence, parse_date};
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::node::{self, Node};
 use crate::schema;
 use crate::source::{SourceFile, Span};
@@ -240,7 +240,7 @@ impl Builder<'_> {
                 continue;
             };
             self.errors.push(
-                Diag::at("schema", what, self.src, fp.span, "here").with_help(
+                Diag::at(ErrorCode::Schema, what, self.src, fp.span, "here").with_help(
                     "write fingerprints with `keyledger fingerprint NAME`: one salt per inventory, values of 12 characters or more",
                 ),
             );
@@ -250,7 +250,7 @@ impl Builder<'_> {
         }
         if let Some(extra) = pii.from.get(MAX_PII_SCHEMAS) {
             self.errors.push(Diag::at(
-                "schema",
+                ErrorCode::Schema,
                 format!("pii.from lists more than {MAX_PII_SCHEMAS} schemas"),
                 self.src,
                 extra.span,
@@ -279,7 +279,7 @@ impl Builder<'_> {
             }),
             Err(e) => {
                 self.errors.push(Diag::at(
-                    "schema",
+                    ErrorCode::Schema,
                     format!("{what}: {e}"),
                     self.src,
                     n.span,
@@ -297,8 +297,13 @@ impl Builder<'_> {
                 span: n.span,
             }),
             Err(e) => {
-                self.errors
-                    .push(Diag::at("schema", e, self.src, n.span, "invalid cadence"));
+                self.errors.push(Diag::at(
+                    ErrorCode::Schema,
+                    e,
+                    self.src,
+                    n.span,
+                    "invalid cadence",
+                ));
                 None
             }
         }
@@ -426,7 +431,7 @@ fn build(source: Arc<SourceFile>, root: Node) -> Result<Inventory, Fatal> {
     b.check_limits(&secrets, &pii);
     if let Some(w) = waivers.get(MAX_WAIVERS) {
         b.errors.push(Diag::at(
-            "schema",
+            ErrorCode::Schema,
             format!("more than {MAX_WAIVERS} waivers"),
             &source,
             w.span,

@@ -10,7 +10,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use keyledger::check::{self, Options};
-use keyledger::diag::{self, Diag, Fatal};
+use keyledger::diag::{self, Diag, ErrorCode, Fatal};
 use keyledger::finding::Severity;
 use keyledger::render::{self, Format};
 use keyledger::{cadence, policy, rules, schema};
@@ -315,13 +315,14 @@ fn options_with(
 ) -> Result<Options, Fatal> {
     let as_of = match as_of {
         Some(s) => Some(
-            cadence::parse_date(s).map_err(|e| Diag::plain("usage", format!("--as-of: {e}")))?,
+            cadence::parse_date(s)
+                .map_err(|e| Diag::plain(ErrorCode::Usage, format!("--as-of: {e}")))?,
         ),
         None => None,
     };
     if !common.root.is_dir() {
         return Err(Diag::plain(
-            "usage",
+            ErrorCode::Usage,
             format!("{} is not a directory", common.root.display()),
         )
         .into());
@@ -398,7 +399,7 @@ fn explain(rule: Option<String>, list: bool, table: bool) -> Result<String, Fata
                 .flat_map(|p| p.policies.iter().map(|x| x.id.clone())),
         )
         .collect();
-    let mut d = Diag::plain("usage", format!("no rule or policy named `{id}`"));
+    let mut d = Diag::plain(ErrorCode::Usage, format!("no rule or policy named `{id}`"));
     d = match schema::did_you_mean(&id, ids.iter().map(String::as_str)) {
         Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d.with_help("`keyledger explain --list` lists them"),
@@ -572,10 +573,16 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             match dir {
                 Some(dir) => {
                     std::fs::create_dir_all(&dir).map_err(|e| {
-                        Diag::plain("io", format!("cannot create {}: {e}", dir.display()))
+                        Diag::plain(
+                            ErrorCode::Io,
+                            format!("cannot create {}: {e}", dir.display()),
+                        )
                     })?;
                     clap_mangen::generate_to(cmd, &dir).map_err(|e| {
-                        Diag::plain("io", format!("cannot write into {}: {e}", dir.display()))
+                        Diag::plain(
+                            ErrorCode::Io,
+                            format!("cannot write into {}: {e}", dir.display()),
+                        )
                     })?;
                     eprintln!("keyledger: wrote the man pages into {}", dir.display());
                     Ok(ExitCode::SUCCESS)
@@ -583,7 +590,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 None => {
                     let mut buf = Vec::new();
                     clap_mangen::Man::new(cmd).render(&mut buf).map_err(|e| {
-                        Diag::plain("io", format!("cannot render the man page: {e}"))
+                        Diag::plain(ErrorCode::Io, format!("cannot render the man page: {e}"))
                     })?;
                     Ok(emit(&String::from_utf8_lossy(&buf))
                         .err()
@@ -624,7 +631,12 @@ fn command() -> clap::Command {
 /// Writes a file the user named through a temporary file in the same
 /// folder, so an interrupted run never leaves a truncated file.
 fn write_atomically(path: &Path, text: &str) -> Result<(), Fatal> {
-    let io = |e: std::io::Error| Diag::plain("io", format!("cannot write {}: {e}", path.display()));
+    let io = |e: std::io::Error| {
+        Diag::plain(
+            ErrorCode::Io,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
-use crate::diag::Diag;
+use crate::diag::{Diag, ErrorCode};
 use crate::source::{SourceFile, Span};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -154,7 +154,7 @@ pub fn parse(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
 fn empty_file(src: &Arc<SourceFile>) -> Vec<Diag> {
     vec![
         Diag::at(
-            "parse",
+            ErrorCode::Parse,
             format!("{} is empty", src.name),
             src,
             Span::new(0, 0),
@@ -296,7 +296,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                     None => (Span::new(at, at), "here"),
                 };
                 let mut d = Diag::at(
-                    "parse",
+                    ErrorCode::Parse,
                     format!("invalid YAML in {}: {info}", src.name),
                     src,
                     span,
@@ -316,7 +316,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
             Event::DocumentStart(_) => {
                 if root.is_some() {
                     errors.push(Diag::at(
-                        "parse",
+                        ErrorCode::Parse,
                         format!("{} holds more than one YAML document", src.name),
                         src,
                         Span::new(start, end.max(start + 3)),
@@ -332,7 +332,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                     if expanded > MAX_ALIAS_NODES {
                         errors.push(
                             Diag::at(
-                                "parse",
+                                ErrorCode::Parse,
                                 format!(
                                     "aliases in {} expand to more than {MAX_ALIAS_NODES} nodes",
                                     src.name
@@ -358,7 +358,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                 }
                 None => {
                     errors.push(Diag::at(
-                        "parse",
+                        ErrorCode::Parse,
                         "alias refers to an unknown anchor",
                         src,
                         Span::new(start, end),
@@ -388,7 +388,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
             {
                 let _ = anchor;
                 errors.push(Diag::at(
-                    "parse",
+                    ErrorCode::Parse,
                     format!(
                         "{} nests collections deeper than {MAX_DEPTH} levels",
                         src.name
@@ -489,7 +489,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                             Value::Null => "null".to_string(),
                             _ => {
                                 errors.push(Diag::at(
-                                    "parse",
+                                    ErrorCode::Parse,
                                     "mapping keys must be plain scalars",
                                     src,
                                     node.span,
@@ -500,7 +500,7 @@ pub fn parse_yaml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
                         };
                         if let Some(&first) = seen.get(&key) {
                             let mut d = Diag::at(
-                                "parse",
+                                ErrorCode::Parse,
                                 format!("duplicate key `{key}`"),
                                 src,
                                 node.span,
@@ -599,7 +599,7 @@ pub fn parse_toml(src: &Arc<SourceFile>) -> Result<Node, Vec<Diag>> {
             .map(|e| {
                 let r = e.span().unwrap_or(0..0);
                 Diag::at(
-                    "parse",
+                    ErrorCode::Parse,
                     format!("invalid TOML in {}: {}", src.name, e.message().trim()),
                     src,
                     Span::new(r.start, r.end),

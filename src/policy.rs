@@ -8,7 +8,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::cadence::Cadence;
 use crate::config::Config;
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::finding::{Finding, Severity};
 use crate::inventory::{Inventory, Secret};
 use crate::node::{self, Node};
@@ -114,7 +114,7 @@ fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Opt
     }
     if items.len() > crate::config::MAX_LIST_LEN {
         errors.push(Diag::at(
-            "policy",
+            ErrorCode::Policy,
             format!(
                 "{} globs in one list; at most {}",
                 items.len(),
@@ -134,7 +134,7 @@ fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Opt
                 out.add(g);
             }
             Err(e) => errors.push(Diag::at(
-                "policy",
+                ErrorCode::Policy,
                 format!("invalid glob `{pat}`: {e}"),
                 src,
                 item.span,
@@ -146,7 +146,7 @@ fn globs(n: Option<&Node>, src: &Arc<SourceFile>, errors: &mut Vec<Diag>) -> Opt
         Ok(set) => Some(set),
         Err(e) => {
             errors.push(Diag::at(
-                "policy",
+                ErrorCode::Policy,
                 format!("invalid globs: {e}"),
                 src,
                 items[0].span,
@@ -192,7 +192,13 @@ fn parse_policy(
         Some(c) => match Cadence::parse(c.as_str().unwrap_or_default()) {
             Ok(c) => Some(c),
             Err(e) => {
-                errors.push(Diag::at("policy", e, src, c.span, "invalid cadence"));
+                errors.push(Diag::at(
+                    ErrorCode::Policy,
+                    e,
+                    src,
+                    c.span,
+                    "invalid cadence",
+                ));
                 None
             }
         },
@@ -246,14 +252,14 @@ pub fn parse_file(src: &Arc<SourceFile>, default_pack: &str) -> Result<PackFile,
     let root = node::parse(src)?;
     let mut errors = schema::validate(schema::policy(), &root, src);
     for d in &mut errors {
-        d.code = "policy".into();
+        d.code = ErrorCode::Policy.into();
     }
     let has_list = root.get("policies").is_some();
     let has_single = root.get("id").is_some();
     if errors.is_empty() && has_list == has_single {
         errors.push(
             Diag::at(
-                "policy",
+                ErrorCode::Policy,
                 format!("{} must hold either `policies:` (a pack) or one policy (`id`, `require`)", src.name),
                 src,
                 Span::new(root.span.start, root.span.start),
@@ -266,7 +272,7 @@ pub fn parse_file(src: &Arc<SourceFile>, default_pack: &str) -> Result<PackFile,
         for key in ["description", "require"] {
             if root.get(key).is_none() {
                 errors.push(Diag::at(
-                    "policy",
+                    ErrorCode::Policy,
                     format!("policy in {} is missing `{key}`", src.name),
                     src,
                     Span::new(root.span.start, root.span.start),
@@ -360,9 +366,9 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
                     .map(|s| s.span);
                 errors.push(match (&config.source, span) {
                     (Some(src), Some(span)) => {
-                        Diag::at("config", msg, src, span, "unknown pack").with_help(help)
+                        Diag::at(ErrorCode::Config, msg, src, span, "unknown pack").with_help(help)
                     }
-                    _ => Diag::plain("config", msg).with_help(help),
+                    _ => Diag::plain(ErrorCode::Config, msg).with_help(help),
                 });
             }
         }
@@ -374,7 +380,7 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
         crate::fsutil::Kind::Dir | crate::fsutil::Kind::Missing
     ) {
         return Err(Diag::plain(
-            "policy",
+            ErrorCode::Policy,
             ".keyledger/policies is not a folder; policy files go inside it",
         )
         .into());
@@ -384,14 +390,16 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
         let mut files: Vec<_> = match std::fs::read_dir(&dir) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect(),
             Err(e) => {
-                return Err(
-                    Diag::plain("io", format!("cannot read .keyledger/policies: {e}")).into(),
-                );
+                return Err(Diag::plain(
+                    ErrorCode::Io,
+                    format!("cannot read .keyledger/policies: {e}"),
+                )
+                .into());
             }
         };
         if files.len() > crate::fsutil::MAX_POLICY_FILES {
             return Err(Diag::plain(
-                "policy",
+                ErrorCode::Policy,
                 format!(
                     ".keyledger/policies holds {} entries; keyledger reads at most {}",
                     files.len(),
@@ -420,7 +428,7 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
             if !matches!(ext, "yaml" | "yml" | "toml") {
                 if kind != crate::fsutil::Kind::Dir {
                     errors.push(Diag::plain(
-                        "policy",
+                        ErrorCode::Policy,
                         format!("{display}: not a policy file (expected .yaml, .yml or .toml)"),
                     ));
                 }
@@ -449,7 +457,7 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
     if policies.len() > MAX_POLICIES {
         errors.push(
             Diag::plain(
-                "policy",
+                ErrorCode::Policy,
                 format!(
                     "{} policies are in force; keyledger evaluates at most {MAX_POLICIES}",
                     policies.len()
@@ -463,7 +471,7 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
     for p in &policies {
         if let Some(prev) = seen.insert(p.id.clone(), p.defined_at.clone()) {
             errors.push(Diag::plain(
-                "policy",
+                ErrorCode::Policy,
                 format!(
                     "policy id `{}` is defined twice: {} and {}",
                     p.id, prev, p.defined_at
@@ -472,7 +480,7 @@ pub fn load(root: &Path, config: &Config) -> Result<Vec<Policy>, Fatal> {
         }
         if crate::rules::find(&p.id).is_some() {
             errors.push(Diag::plain(
-                "policy",
+                ErrorCode::Policy,
                 format!(
                     "policy id `{}` ({}) clashes with a built-in rule id",
                     p.id, p.defined_at

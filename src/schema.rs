@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value as Json;
 
-use crate::diag::{Diag, MAX_ERRORS};
+use crate::diag::{Diag, ErrorCode, MAX_ERRORS};
 use crate::node::Node;
 use crate::source::{SourceFile, Span};
 
@@ -210,7 +210,7 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                     let span = spans.get(key.as_str()).copied().unwrap_or(node.span);
                     let key = clip(key);
                     let mut d = Diag::at(
-                        "schema",
+                        ErrorCode::Schema,
                         format!("unknown field `{key}` in {at} of the {what}"),
                         src,
                         span,
@@ -241,7 +241,7 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                 .and_then(Json::as_str);
                 let span = Span::new(node.span.start, node.span.start);
                 let mut d = Diag::at(
-                    "schema",
+                    ErrorCode::Schema,
                     format!("missing required field `{prop}` in {at} of the {what}"),
                     src,
                     span,
@@ -262,7 +262,7 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                     .map(clip)
                     .unwrap_or_else(|| yaml_type(node).to_string());
                 let d = Diag::at(
-                    "schema",
+                    ErrorCode::Schema,
                     format!("`{got}` is not a valid value for {at}"),
                     src,
                     node.span,
@@ -280,7 +280,7 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                 }
             }
             ValidationErrorKind::Type { kind } => Diag::at(
-                "schema",
+                ErrorCode::Schema,
                 format!(
                     "{at} must be {}, found {}",
                     type_name(kind),
@@ -296,7 +296,7 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                     .unwrap_or("");
                 let got = clip(node.as_str().unwrap_or(""));
                 Diag::at(
-                    "schema",
+                    ErrorCode::Schema,
                     format!("invalid value `{got}` for {at}"),
                     src,
                     node.span,
@@ -305,21 +305,21 @@ pub fn validate(schema: &Schema, root: &Node, src: &Arc<SourceFile>) -> Vec<Diag
                 .with_help(desc.to_string())
             }
             ValidationErrorKind::Constant { expected_value } => Diag::at(
-                "schema",
+                ErrorCode::Schema,
                 format!("{at} must be {expected_value}"),
                 src,
                 node.span,
                 format!("expected {expected_value}"),
             ),
             ValidationErrorKind::MinLength { .. } => Diag::at(
-                "schema",
+                ErrorCode::Schema,
                 format!("{at} must not be empty"),
                 src,
                 node.span,
                 "empty",
             ),
             _ => Diag::at(
-                "schema",
+                ErrorCode::Schema,
                 format!("{at}: {}", err.masked()),
                 src,
                 node.span,

@@ -258,3 +258,13 @@ fn human_output_groups_hides_notes_and_summarises_a_first_run() {
     assert_eq!(f.matches(". store-required ").count(), 3, "{f}");
     assert!(f.contains("Act on these first (6 of 24 blocking)"), "{f}");
 }
+
+#[test]
+fn readme_error_code_table_is_generated_from_the_codes() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let table = keyledger::diag::error_code_table();
+    assert!(
+        readme.contains(&table),
+        "README error-code table is stale; replace it with:\n{table}"
+    );
+}

@@ -26,7 +26,7 @@ use jiff::Timestamp;
 use super::json::{self, Node, Value};
 use super::refs::{self, Arn, Id, Scope, Store};
 use super::{Evidence, Export, Item, Stamp, Version, escape};
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::source::{SourceFile, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +272,7 @@ pub fn read_export(
             let src = SourceFile::new(display, text);
             let at = src.line_col(e.offset);
             return Err(Diag::plain(
-                "evidence",
+                ErrorCode::Evidence,
                 format!(
                     "{display}:{}:{}: damaged export: {}",
                     at.line, at.column, e.message
@@ -330,9 +330,9 @@ fn remask(display: &str, source: &Arc<SourceFile>, errors: Vec<Diag>) -> Vec<Dia
         .map(|d| {
             let mut labels = d.labels.into_iter();
             let Some((span, label)) = labels.next() else {
-                return Diag::plain(&d.code, d.message);
+                return Diag::plain(d.code.clone(), d.message);
             };
-            let mut n = Diag::at(&d.code, d.message, &src, span, label);
+            let mut n = Diag::at(d.code.clone(), d.message, &src, span, label);
             n.labels.extend(labels);
             match d.help {
                 Some(h) => n.with_help(h),
@@ -356,7 +356,7 @@ pub fn unfinished_paging(ev: &Evidence) -> Vec<Diag> {
         if !last_page_read {
             out.push(
                 Diag::at(
-                    "evidence",
+                    ErrorCode::Evidence,
                     format!(
                         "the export {} is one page of a longer listing, and no last page was given",
                         e.source.name
@@ -387,7 +387,7 @@ fn is_arr_of_objs(n: &Node) -> Option<&[Node]> {
 impl Extract {
     fn error(&mut self, span: Span, msg: impl Into<String>, label: &str) {
         self.errors.push(
-            Diag::at("evidence", msg, &self.src, span, label.to_string()).with_help(
+            Diag::at(ErrorCode::Evidence, msg, &self.src, span, label.to_string()).with_help(
                 "keyledger reads the JSON the vendors' CLIs print; export it again without editing",
             ),
         );
@@ -397,7 +397,7 @@ impl Extract {
         let display = self.src.name.clone();
         self.errors.push(
             Diag::at(
-                "evidence",
+                ErrorCode::Evidence,
                 format!("{display}: not a recognized export: {what}"),
                 &self.src,
                 span,

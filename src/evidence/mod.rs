@@ -26,7 +26,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::inventory::{Inventory, Secret};
 use crate::node;
 use crate::source::{SourceFile, Span};
@@ -205,9 +205,13 @@ impl Settings {
             if let Some(n) = root.get(key) {
                 match Window::parse(n.as_str().unwrap_or_default()) {
                     Ok(w) => *slot = w,
-                    Err(e) => {
-                        errors.push(Diag::at("schema", e, source, n.span, "invalid duration"))
-                    }
+                    Err(e) => errors.push(Diag::at(
+                        ErrorCode::Schema,
+                        e,
+                        source,
+                        n.span,
+                        "invalid duration",
+                    )),
                 }
             }
         }
@@ -418,7 +422,7 @@ pub fn load(
     let mut errors = Vec::new();
     if specs.iter().filter(|s| s.path == Path::new("-")).count() > 1 {
         return Err(Diag::plain(
-            "usage",
+            ErrorCode::Usage,
             "--evidence -: standard input can be read only once",
         )
         .into());
@@ -453,14 +457,14 @@ fn io_error(display: &str, e: &std::io::Error) -> Diag {
         _ => e.to_string(),
     };
     Diag::plain(
-        "evidence",
+        ErrorCode::Evidence,
         format!("cannot read the export {display}: {what}"),
     )
 }
 
 fn too_large(display: &str) -> Diag {
     Diag::plain(
-        "evidence",
+        ErrorCode::Evidence,
         format!(
             "the export {display} is larger than {} MiB; split it (one file per region, vault or project)",
             MAX_EXPORT_SIZE / (1024 * 1024)
@@ -482,8 +486,8 @@ fn read(spec: &Spec, root: &Path, config: Option<&Arc<SourceFile>>) -> Result<St
     } else {
         if let Origin::Config(span) = spec.origin {
             let at = |msg: String, label: &str| match config {
-                Some(src) => Diag::at("evidence", msg, src, span, label.to_string()),
-                None => Diag::plain("evidence", msg),
+                Some(src) => Diag::at(ErrorCode::Evidence, msg, src, span, label.to_string()),
+                None => Diag::plain(ErrorCode::Evidence, msg),
             };
             let inside = match (
                 std::fs::canonicalize(root),
@@ -504,7 +508,7 @@ fn read(spec: &Spec, root: &Path, config: Option<&Arc<SourceFile>>) -> Result<St
         let meta = std::fs::metadata(&spec.path).map_err(|e| io_error(display, &e))?;
         if meta.is_dir() {
             return Err(Diag::plain(
-                "evidence",
+                ErrorCode::Evidence,
                 format!("the export {display} is a directory; name the JSON files"),
             ));
         }
@@ -532,7 +536,7 @@ fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diag> {
             .collect::<Result<String, _>>()
             .map_err(|_| {
                 Diag::plain(
-                    "evidence",
+                    ErrorCode::Evidence,
                     format!("the export {display} is not valid UTF-16; save it as UTF-8"),
                 )
             })
@@ -551,7 +555,7 @@ fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diag> {
             let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
             let lc = SourceFile::new(display, prefix).line_col(valid);
             Err(Diag::plain(
-                "evidence",
+                ErrorCode::Evidence,
                 format!(
                     "{display}:{}:{}: the export is not valid UTF-8 (byte offset {valid}); export it again as UTF-8 JSON",
                     lc.line, lc.column

@@ -10,6 +10,7 @@
 use jiff::civil::Date;
 
 use super::{Checked, escape};
+use crate::diag::ErrorCode;
 use crate::inventory::Inventory;
 use crate::rotation::days_between;
 
@@ -80,7 +81,7 @@ pub fn run(opts: &crate::check::Options) -> Result<Proposal, crate::diag::Fatal>
     let specs = super::specs(&opts.evidence, &opts.root, &config.evidence);
     if specs.is_empty() {
         return Err(crate::diag::Diag::plain(
-            "usage",
+            ErrorCode::Usage,
             "no evidence: name store exports with --evidence FILE or `evidence` in keyledger.toml",
         )
         .into());

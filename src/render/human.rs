@@ -3,7 +3,7 @@
 use miette::Severity as MSeverity;
 
 use crate::check::Outcome;
-use crate::diag::{self, Diag};
+use crate::diag::{self, Code, Diag};
 use crate::finding::{Finding, Severity, Suppression};
 use crate::redact;
 
@@ -11,7 +11,7 @@ use crate::redact;
 /// (the policy line that required what is missing).
 pub fn to_diags(f: &Finding) -> Vec<Diag> {
     let mut d = Diag::at(
-        &f.rule,
+        Code::Rule(f.rule.clone()),
         f.message.clone(),
         &f.source,
         f.span,
@@ -27,7 +27,8 @@ pub fn to_diags(f: &Finding) -> Vec<Diag> {
         match &l.source {
             None => d.labels.push((l.span, l.text.clone())),
             Some(src) => related.push(
-                Diag::at(&f.rule, l.text.clone(), src, l.span, "").with_severity(MSeverity::Advice),
+                Diag::at(Code::Rule(f.rule.clone()), l.text.clone(), src, l.span, "")
+                    .with_severity(MSeverity::Advice),
             ),
         }
     }

@@ -12,7 +12,7 @@ use super::model::{
     Counts, ExpiringWaiver, NotListed, Other, Period, Report, Row, RowStatus, RowWaiver, Source,
     Summary,
 };
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::inventory::BlastRadius;
 use crate::rotation::{self, Status};
 use crate::schema::did_you_mean;
@@ -50,7 +50,10 @@ fn check_owners(repositories: &[Loaded], owners: &[String]) -> Result<(), Fatal>
         if lower.contains(&o.to_ascii_lowercase()) {
             continue;
         }
-        let d = Diag::plain("usage", format!("--owner: no secret is owned by `{o}`"));
+        let d = Diag::plain(
+            ErrorCode::Usage,
+            format!("--owner: no secret is owned by `{o}`"),
+        );
         unknown.push(match did_you_mean(o, all.iter().copied()) {
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
             None => d.with_help(format!(

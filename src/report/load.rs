@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::model::CheckResult;
 use crate::cadence::{Cadence, parse_date};
 use crate::check::{self, Options};
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::inventory::{self, BlastRadius, Inventory};
 
 /// A secret as the report needs it.
@@ -164,14 +164,15 @@ fn json_files(dir: &Path, notes: &mut Vec<String>) -> Result<Vec<PathBuf>, Diag>
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let entries = std::fs::read_dir(&d)
-            .map_err(|e| Diag::plain("io", format!("cannot read {}: {e}", shown(&d))))?;
+            .map_err(|e| Diag::plain(ErrorCode::Io, format!("cannot read {}: {e}", shown(&d))))?;
         for entry in entries {
-            let entry =
-                entry.map_err(|e| Diag::plain("io", format!("cannot read {}: {e}", shown(&d))))?;
+            let entry = entry.map_err(|e| {
+                Diag::plain(ErrorCode::Io, format!("cannot read {}: {e}", shown(&d)))
+            })?;
             let path = entry.path();
-            let ft = entry
-                .file_type()
-                .map_err(|e| Diag::plain("io", format!("cannot read {}: {e}", shown(&path))))?;
+            let ft = entry.file_type().map_err(|e| {
+                Diag::plain(ErrorCode::Io, format!("cannot read {}: {e}", shown(&path)))
+            })?;
             if ft.is_symlink() {
                 if is_json(&path) || path.is_dir() {
                     links.push(shown(&path));
@@ -235,7 +236,7 @@ pub fn load(inputs: &[PathBuf]) -> Result<Inputs, Fatal> {
             if !default && !is_repository(arg) {
                 errors.push(
                     Diag::plain(
-                        "usage",
+                        ErrorCode::Usage,
                         format!(
                             "{} holds no secret inventory and no `keyledger check --format json` output",
                             shown(arg)
@@ -341,7 +342,7 @@ pub fn load(inputs: &[PathBuf]) -> Result<Inputs, Fatal> {
             };
             errors.push(
                 Diag::plain(
-                    "usage",
+                    ErrorCode::Usage,
                     format!(
                         "repository `{}` is given twice: {} and {}",
                         l.repository,
@@ -388,8 +389,9 @@ fn read_all_json(files: &[(usize, PathBuf)]) -> Vec<(usize, Result<Loaded, Diag>
         handles
             .into_iter()
             .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![(0, Err(Diag::plain("io", "a reader thread failed")))])
+                h.join().unwrap_or_else(|_| {
+                    vec![(0, Err(Diag::plain(ErrorCode::Io, "a reader thread failed")))]
+                })
             })
             .collect()
     });
@@ -489,11 +491,11 @@ fn read_json(path: &Path) -> Result<Loaded, Diag> {
             std::io::ErrorKind::NotFound => "not found".to_string(),
             _ => e.to_string(),
         };
-        Diag::plain("io", format!("cannot read {name}: {why}"))
+        Diag::plain(ErrorCode::Io, format!("cannot read {name}: {why}"))
     };
     let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
-        return Err(Diag::plain("io", format!("{name} is not a file")));
+        return Err(Diag::plain(ErrorCode::Io, format!("{name} is not a file")));
     }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -503,13 +505,13 @@ fn read_json(path: &Path) -> Result<Loaded, Diag> {
         .map_err(io)?;
     if bytes.len() as u64 > MAX_JSON {
         return Err(Diag::plain(
-            "report",
+            ErrorCode::Report,
             format!("{name} is larger than {} MiB", MAX_JSON >> 20),
         ));
     }
     let not_check = |why: String| {
         Diag::plain(
-            "report",
+            ErrorCode::Report,
             format!("{name}: not a `keyledger check --format json` output: {why}"),
         )
         .with_help(

@@ -32,7 +32,7 @@ pub use model::*;
 
 use crate::cadence::parse_date;
 use crate::check::{self, Options};
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 
 /// Arguments of `keyledger report` (parsed by clap in `main.rs`).
 #[derive(Debug, Clone, clap::Args)]
@@ -110,7 +110,7 @@ pub struct Output {
 }
 
 fn usage(msg: String) -> Fatal {
-    Diag::plain("usage", msg).into()
+    Diag::plain(ErrorCode::Usage, msg).into()
 }
 
 /// Runs `keyledger report`.

@@ -14,7 +14,7 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use crate::config::Config;
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::finding::{Finding, Severity};
 use crate::inventory::Inventory;
 use crate::scan::{File, Hit};
@@ -246,8 +246,8 @@ pub fn check_overrides(config: &Config, ids: &[String]) -> Result<(), Fatal> {
             )
         };
         errors.push(match &config.source {
-            Some(src) => Diag::at("config", msg, src, s.span, label).with_help(help),
-            None => Diag::plain("config", msg).with_help(help),
+            Some(src) => Diag::at(ErrorCode::Config, msg, src, s.span, label).with_help(help),
+            None => Diag::plain(ErrorCode::Config, msg).with_help(help),
         });
     }
     if errors.is_empty() {

@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use super::{ContentCheck, Kind, Rule, Setup};
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::finding::Severity;
 use crate::inventory::Inventory;
 use crate::scan::pii::Pii;
@@ -182,7 +182,7 @@ fn pii_fields_from_schemas(root: &Path, inv: &Inventory) -> Result<Vec<String>, 
         match parsed {
             Ok(v) => walk(&v, &mut out),
             Err(e) => errors.push(Diag::at(
-                "pii",
+                ErrorCode::Pii,
                 format!("cannot read the PII schema `{}`: {e}", f.value),
                 &inv.source,
                 f.span,

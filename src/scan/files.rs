@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Scanner, Skip, Stats};
-use crate::diag::{Diag, Fatal};
+use crate::diag::{Diag, ErrorCode, Fatal};
 use crate::finding::Finding;
 
 impl Scanner {
@@ -27,12 +27,15 @@ impl Scanner {
         for p in paths {
             match std::fs::symlink_metadata(p) {
                 Ok(m) if m.is_dir() => errors.push(
-                    Diag::plain("usage", format!("--files: {} is a directory", p.display()))
-                        .with_help("scan a directory with `keyledger check DIR`"),
+                    Diag::plain(
+                        ErrorCode::Usage,
+                        format!("--files: {} is a directory", p.display()),
+                    )
+                    .with_help("scan a directory with `keyledger check DIR`"),
                 ),
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => errors.push(Diag::plain(
-                    "usage",
+                    ErrorCode::Usage,
                     format!("--files: {} does not exist", p.display()),
                 )),
                 Err(_) => {} // counted as unreadable below
