@@ -518,20 +518,6 @@ pub fn since(
     Ok((out, finish(w.stats, w.git, opts)))
 }
 
-/// libgit2 and the scanner allocate a buffer per blob. glibc hands large
-/// ones back to the kernel on `free` (mmap threshold, heap trimming), so
-/// the next blob faults its pages in again. Keeping freed memory in the
-/// process avoids that.
-fn keep_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only tunes glibc's allocator; it is called before the
-    // scan threads start and takes plain integers.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
-    }
-}
-
 /// Object ids and paths are not chosen by an attacker who can also see
 /// the per-process seed: a fast keyed hash is enough.
 type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
@@ -1566,7 +1552,6 @@ pub fn history(
     scanner: &Scanner,
     opts: &GitOptions,
 ) -> Result<(Vec<Finding>, Stats), Fatal> {
-    keep_freed_memory();
     let repo = open(root)?;
     let threads = opts
         .threads

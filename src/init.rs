@@ -102,44 +102,25 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats, Expo
     let exposure = Exposure::new(None, config);
     let mut out: BTreeMap<String, Seen> = BTreeMap::new();
     let mut stats = Stats::default();
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                stats.skip(Skip::WalkError, e.to_string());
-                continue;
+    let tree = crate::scan::walk::TreeWalk::new(
+        root,
+        config.scan.max_file_size,
+        config.scan.follow_symlinks,
+    );
+    tree.each(|visit, buf| {
+        let path = match visit {
+            crate::scan::walk::Visit::File(path) => path,
+            crate::scan::walk::Visit::Skipped(why, path)
+            | crate::scan::walk::Visit::Pruned(why, path) => {
+                stats.skip(why, path);
+                return;
             }
+            crate::scan::walk::Visit::Folder => return,
         };
-        let Some(ft) = entry.file_type() else {
-            continue;
-        };
-        if !ft.is_file() {
-            // FIFOs, devices and sockets are counted, never opened.
-            if let Some(why) = Skip::special(&ft) {
-                stats.skip(why, crate::source::display_path(root, entry.path()));
-            }
-            continue;
-        }
-        let path = crate::source::display_path(root, entry.path());
-        if entry
-            .metadata()
-            .is_ok_and(|m| m.len() > config.scan.max_file_size)
-        {
-            stats.skip(Skip::TooLarge, path);
-            continue;
-        }
-        let Ok(bytes) = std::fs::read(entry.path()) else {
-            stats.skip(Skip::Unreadable, path);
-            continue;
-        };
+        let bytes = std::mem::take(buf);
         if crate::scan::is_binary(&bytes) {
             stats.skip(Skip::Binary, path);
-            continue;
+            return;
         }
         stats.files += 1;
         let text = match String::from_utf8(bytes) {
@@ -189,7 +170,7 @@ fn collect(root: &Path, config: &Config) -> (BTreeMap<String, Seen>, Stats, Expo
             seen.blank_in_dotenv |= blank_in_dotenv;
             seen.outside_scripts |= !assigned_by_script(&text, &r.name);
         }
-    }
+    });
     (out, stats, exposure)
 }
 

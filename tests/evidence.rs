@@ -781,6 +781,22 @@ fn reading_is_bounded() {
             run.stderr
         );
     }
+    // A FIFO in the repository named by the configuration is refused, not
+    // opened (opening it would block until someone writes).
+    #[cfg(unix)]
+    {
+        let c = std::ffi::CString::new(p.join("pipe.json").to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string; mkfifo only creates a node.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        std::fs::write(p.join("keyledger.toml"), "evidence = [\"pipe.json\"]\n").unwrap();
+        let run = keyledger(&["check", ".", "--no-scan", "--as-of", AS_OF], p);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(
+            run.stderr.contains("pipe.json is not a regular file"),
+            "{}",
+            run.stderr
+        );
+    }
     std::fs::write(p.join("keyledger.toml"), "# no evidence here\n").unwrap();
     let arg = outside.path().join("aws.json");
     let run = keyledger(

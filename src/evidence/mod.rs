@@ -512,6 +512,15 @@ fn read(spec: &Spec, root: &Path, config: Option<&Arc<SourceFile>>) -> Result<St
                 format!("the export {display} is a directory; name the JSON files"),
             ));
         }
+        // A FIFO or device named by the repository's configuration would
+        // block or never end; one named on the command line (`<(aws …)`)
+        // is the user's choice.
+        if matches!(spec.origin, Origin::Config(_)) && !meta.is_file() {
+            return Err(Diag::plain(
+                ErrorCode::Evidence,
+                format!("the export {display} is not a regular file"),
+            ));
+        }
         if meta.is_file() && meta.len() > MAX_EXPORT_SIZE {
             return Err(too_large(display));
         }

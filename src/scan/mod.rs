@@ -17,6 +17,7 @@ pub mod hardcoded;
 pub mod pem;
 pub mod pii;
 pub mod shape;
+pub mod walk;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -636,27 +637,15 @@ impl Scanner {
             .collect()
     }
 
-    /// Walks `root` in parallel (gitignore semantics, hidden files
-    /// included, `.git` excluded) and scans every file once.
+    /// Walks `root` in parallel (the shared [`walk::TreeWalk`]: gitignore
+    /// semantics, hidden files included, `.git` excluded) and scans every
+    /// file once.
     pub fn scan_tree(&self, root: &Path) -> (Vec<Finding>, Stats) {
-        let canon_root = std::fs::canonicalize(root).ok();
-        let canon_root = &canon_root;
         let findings = Mutex::new(Vec::new());
         let stats = Mutex::new(Stats::default());
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            .git_ignore(true)
-            .git_exclude(true)
-            .git_global(false)
-            .require_git(false)
-            .follow_links(self.follow_symlinks)
-            .filter_entry(|e| e.file_name() != ".git")
-            .build_parallel();
-        walker.run(|| {
-            let findings = &findings;
-            let stats = &stats;
-            let mut local = Stats::default();
-            let mut found: Vec<Finding> = Vec::new();
+        let tree = walk::TreeWalk::new(root, self.max_file_size, self.follow_symlinks);
+        let tree = &tree;
+        tree.builder().build_parallel().run(|| {
             struct Flush<'a> {
                 local: Stats,
                 found: Vec<Finding>,
@@ -676,73 +665,28 @@ impl Scanner {
                 }
             }
             let mut flush = Flush {
-                local: std::mem::take(&mut local),
-                found: std::mem::take(&mut found),
+                local: Stats::default(),
+                found: Vec::new(),
                 buf: Vec::new(),
-                findings,
-                stats,
+                findings: &findings,
+                stats: &stats,
             };
             Box::new(move |entry| {
-                let rel = |p: &Path| crate::source::display_path(root, p);
-                match entry {
-                    Err(e) => {
-                        let path = match &e {
-                            ignore::Error::WithPath { path, .. } => rel(path),
-                            _ => String::new(),
-                        };
-                        let why = if e.to_string().contains("loop") {
-                            Skip::Symlink
-                        } else {
-                            Skip::WalkError
-                        };
-                        flush
-                            .local
-                            .skip(why, if path.is_empty() { e.to_string() } else { path });
-                    }
-                    Ok(entry) => {
-                        let Some(ft) = entry.file_type() else {
-                            return ignore::WalkState::Continue;
-                        };
-                        let path = rel(entry.path());
-                        // Followed symlinks (`follow_symlinks = true`) stay
-                        // inside the repository: the configuration is the
-                        // repository's, and so is every link.
-                        if entry.path_is_symlink() && !ft.is_symlink() {
-                            let inside = canon_root.as_ref().is_some_and(|r| {
-                                std::fs::canonicalize(entry.path()).is_ok_and(|t| t.starts_with(r))
-                            });
-                            if !inside {
-                                flush.local.skip(Skip::OutsideRoot, path);
-                                return ignore::WalkState::Skip;
-                            }
-                        }
-                        if ft.is_symlink() {
-                            flush.local.skip(Skip::Symlink, path);
-                        } else if ft.is_file() {
-                            if entry.metadata().is_ok_and(|m| m.len() > self.max_file_size) {
-                                flush.local.skip(Skip::TooLarge, path);
-                                return ignore::WalkState::Continue;
-                            }
-                            flush.buf.clear();
-                            match read_regular(entry.path(), self.max_file_size, &mut flush.buf) {
-                                Ok(true) => {
-                                    let mut f =
-                                        self.scan_bytes(&path, &flush.buf, &mut flush.local);
-                                    flush.found.append(&mut f);
-                                }
-                                Ok(false) => flush.local.skip(Skip::TooLarge, path),
-                                Err(why) => flush.local.skip(why, path),
-                            }
-                            // Do not keep a buffer the size of the largest file.
-                            if flush.buf.capacity() > 4 << 20 {
-                                flush.buf = Vec::new();
-                            }
-                        } else if let Some(why) = Skip::special(&ft) {
-                            // FIFOs, devices and sockets are never opened:
-                            // opening a FIFO blocks until someone writes.
-                            flush.local.skip(why, path);
+                match tree.visit(entry, &mut flush.buf) {
+                    walk::Visit::File(path) => {
+                        let mut f = self.scan_bytes(&path, &flush.buf, &mut flush.local);
+                        flush.found.append(&mut f);
+                        // Do not keep a buffer the size of the largest file.
+                        if flush.buf.capacity() > 4 << 20 {
+                            flush.buf = Vec::new();
                         }
                     }
+                    walk::Visit::Skipped(why, path) => flush.local.skip(why, path),
+                    walk::Visit::Pruned(why, path) => {
+                        flush.local.skip(why, path);
+                        return ignore::WalkState::Skip;
+                    }
+                    walk::Visit::Folder => {}
                 }
                 ignore::WalkState::Continue
             })
@@ -755,30 +699,6 @@ impl Scanner {
         }
         (findings, stats)
     }
-}
-
-/// Reads a regular file into `buf`, at most `max` bytes: `Ok(false)` when
-/// it holds more (it grew since it was listed). The file is opened
-/// non-blocking and checked again once open, so a FIFO swapped in after
-/// the walk listed a file cannot block the scan.
-fn read_regular(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<bool, Skip> {
-    use std::io::Read;
-    let mut o = std::fs::OpenOptions::new();
-    o.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let file = o.open(path).map_err(|_| Skip::Unreadable)?;
-    let md = file.metadata().map_err(|_| Skip::Unreadable)?;
-    if !md.is_file() {
-        return Err(Skip::special(&md.file_type()).unwrap_or(Skip::Unreadable));
-    }
-    file.take(max + 1)
-        .read_to_end(buf)
-        .map_err(|_| Skip::Unreadable)?;
-    Ok(buf.len() as u64 <= max)
 }
 
 /// `keyledger:allow RULE[, RULE…]` on the finding's line or the line above,
