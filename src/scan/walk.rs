@@ -66,10 +66,10 @@ impl<'r> TreeWalk<'r> {
         let mut pruned: Vec<PathBuf> = Vec::new();
         let mut buf = Vec::new();
         for entry in self.builder().build() {
-            if let Ok(e) = &entry {
-                if pruned.iter().any(|p| e.path().starts_with(p)) {
-                    continue;
-                }
+            if let Ok(e) = &entry
+                && pruned.iter().any(|p| e.path().starts_with(p))
+            {
+                continue;
             }
             let entry_path = entry.as_ref().ok().map(|e| e.path().to_path_buf());
             let visit = self.visit(entry, &mut buf);
