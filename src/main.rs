@@ -513,8 +513,15 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let outcome = check::run(&opts)?;
             let rel = outcome.config.baseline.clone();
             let n = keyledger::baseline::write(&opts.root, &rel, &outcome.findings, force)?;
+            let covered = outcome
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .count();
+            // One entry covers every finding of one rule on one value in
+            // one file (the same PII field logged twice is one entry).
             eprintln!(
-                "keyledger: wrote {} with {n} findings; commit it, and review its diff like code",
+                "keyledger: wrote {} with {n} entries covering {covered} findings; commit it, and review its diff like code",
                 keyledger::redact::display(&rel)
             );
             Ok(ExitCode::SUCCESS)
