@@ -472,8 +472,8 @@ fn patterns() -> &'static Patterns {
                         (r"(?m)^\s*-\s+([A-Z_][A-Z0-9_]*)=", Define),
                         (r"(?m)^\s+([A-Z][A-Z0-9_]*[A-Z0-9]):(?:\s|$)", Define),
                         // GitHub workflows
-                        (r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)", Read),
-                        (r"\benv\.([A-Za-z_][A-Za-z0-9_]*)", Read),
+                        (r"(?-u:\b)secrets\.([A-Za-z_][A-Za-z0-9_]*)", Read),
+                        (r"(?-u:\b)env\.([A-Za-z_][A-Za-z0-9_]*)", Read),
                         // interpolation in compose files and `run:` scripts
                         shell[0],
                     ]),
@@ -484,7 +484,7 @@ fn patterns() -> &'static Patterns {
                 ),
             ],
             js_destructure: Regex::new(
-                r"\{([^{}]{1,800})\}\s*=\s*(?:process\.env|import\.meta\.env)\b",
+                r"\{([^{}]{1,800})\}\s*=\s*(?:process\.env|import\.meta\.env)(?-u:\b)",
             )
             .ok(),
         }

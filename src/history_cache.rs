@@ -320,6 +320,9 @@ impl HistoryCache {
         if !complete_walk {
             return false;
         }
+        // The scan threads finish in any order; compare in walk order.
+        let mut again = again;
+        again.sort_by_key(|(b, _, _)| b.index);
         let unchanged = self.state == State::Warm
             && commits.is_empty()
             && again.len() == self.again.len()
@@ -359,7 +362,6 @@ impl HistoryCache {
         self.objects = all;
         self.last_at = last_at;
         self.again = again.into_iter().map(|(b, o, _)| (b, o)).collect();
-        self.again.sort_by_key(|(b, _)| b.index);
         self.next_index = next_index;
         self.totals = t;
         !unchanged
@@ -590,10 +592,14 @@ mod tests {
         ];
         let mut last = FastMap::default();
         last.insert("app.env".into(), oid(7));
+        // The scan threads hand the blobs back in any order.
+        let mut again = again;
+        again.reverse();
+        let again_twice = again.clone();
         assert!(c.record(
             vec![oid(100), oid(101)],
             [[6; 20], [7; 20], [8; 20], [9; 20]],
-            last,
+            last.clone(),
             again,
             10,
             &stats,
@@ -602,8 +608,13 @@ mod tests {
         ));
         c.save().unwrap();
 
-        let c = HistoryCache::load(dir.path(), [1; 32]);
+        let mut c = HistoryCache::load(dir.path(), [1; 32]);
         assert_eq!(c.state, State::Warm);
+        // A warm run that found nothing new changes nothing: not saved
+        // again, whatever order the blobs came back in.
+        let mut reordered = again_twice.clone();
+        reordered.reverse();
+        assert!(!c.record(vec![], [], last.clone(), reordered, 10, &stats, &git, true));
         assert!(c.walked(&oid(100)) && !c.walked(&oid(6)));
         assert!(c.seen(&[8; 20]) && !c.seen(&[100; 20]));
         assert_eq!(c.next_index(), 10);

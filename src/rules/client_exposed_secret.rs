@@ -58,12 +58,23 @@ fn new(setup: &Setup<'_>) -> Result<Box<dyn ContentCheck>, Fatal> {
 
 impl ContentCheck for ClientExposedSecret {
     fn check(&self, file: &File<'_>, out: &mut Vec<Hit>) {
-        if file.own || file.refs().is_empty() {
+        let ex = &self.0;
+        if file.own {
             return;
         }
-        let ex = &self.0;
+        // Only a prefixed name, or a declared server secret read in a
+        // client module or passed through next.config `env`, can be
+        // reported.
         let client = is_client_module(file.text);
         let env_block = next_config_env_block(file.path, file.text);
+        if !ex.mentions_a_prefix(file.text)
+            && !(ex.has_inventory() && (client || env_block.is_some()))
+        {
+            return;
+        }
+        if file.refs().is_empty() {
+            return;
+        }
         let mut seen = HashSet::new();
         for r in file.refs() {
             let name = r.name.as_str();

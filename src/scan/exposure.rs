@@ -56,7 +56,7 @@ pub fn next_config_env_block(path: &str, text: &str) -> Option<(usize, usize)> {
     }
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE
-        .get_or_init(|| regex::Regex::new(r"\benv\s*:\s*\{").ok())
+        .get_or_init(|| regex::Regex::new(r"(?-u:\b)env\s*:\s*\{").ok())
         .as_ref()?;
     let m = re.find(text)?;
     let mut depth = 0usize;
@@ -111,6 +111,14 @@ impl Exposure {
             .filter(|p| name.starts_with(p.as_str()) && name.len() > p.len())
             .max_by_key(|p| p.len())
             .map(String::as_str)
+    }
+
+    /// Whether `text` holds a client prefix at all (a memchr-speed test
+    /// that spares most files the reference extraction).
+    pub fn mentions_a_prefix(&self, text: &str) -> bool {
+        self.prefixes
+            .iter()
+            .any(|p| memchr::memmem::find(text.as_bytes(), p.as_bytes()).is_some())
     }
 
     /// Whether the inventory declares `name`, and as `exposure: public`.

@@ -14,13 +14,16 @@
 //! that merely contains the word (`emailVerified`), words inside string
 //! literals, and anything inside a redacting call (`redact(…)`, `hash(…)`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use regex::Regex;
 
 pub struct Pii {
     fields: HashSet<String>,
+    /// A field without `_`, lower case → the field (the first in sorted
+    /// order when two spell the same): `u.Email`, `FirstName` in Go and Java.
+    folded: HashMap<String, String>,
     redactors: HashSet<String>,
     non_person: HashSet<String>,
     sinks: Vec<String>,
@@ -107,20 +110,20 @@ fn call_regex(l: Lang, sinks: &[String]) -> Option<Regex> {
         .collect();
     let pat = match l {
         Lang::Js => format!(
-            r"\b(?:console\.(?:log|info|warn|error|debug|trace)|(?:logger|log|winston|pino|bunyan{extra})\.(?:{JS_METHODS}))\s*\("
+            r"(?-u:\b)(?:console\.(?:log|info|warn|error|debug|trace)|(?:logger|log|winston|pino|bunyan{extra})\.(?:{JS_METHODS}))\s*\("
         ),
         Lang::Python => format!(
-            r"\b(?:logging|logger|log|LOGGER|LOG|_logger|_log{extra})\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\s*\(|\bprint\s*\("
+            r"(?-u:\b)(?:logging|logger|log|LOGGER|LOG|_logger|_log{extra})\.(?:debug|info|warning|warn|error|exception|critical|fatal|log)\s*\(|(?-u:\b)print\s*\("
         ),
         Lang::Go => format!(
-            r"\b(?:log\.(?:Print|Printf|Println|Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|slog\.(?:Debug|Info|Warn|Error|Log)(?:Context|Attrs)?|(?:logger|log|sugar|zap\.L\(\)|zap\.S\(\)|logrus|entry{extra})\.(?:Debug|Info|Warn|Error|Fatal|Panic|DPanic|Trace)(?:f|w|ln)?)\s*\("
+            r"(?-u:\b)(?:log\.(?:Print|Printf|Println|Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|slog\.(?:Debug|Info|Warn|Error|Log)(?:Context|Attrs)?|(?:logger|log|sugar|zap\.L\(\)|zap\.S\(\)|logrus|entry{extra})\.(?:Debug|Info|Warn|Error|Fatal|Panic|DPanic|Trace)(?:f|w|ln)?)\s*\("
         ),
         Lang::Rust => {
-            r"\b(?:(?:tracing|log)::)?(?:trace|debug|info|warn|error|e?println|e?print)!\s*\("
+            r"(?-u:\b)(?:(?:tracing|log)::)?(?:trace|debug|info|warn|error|e?println|e?print)!\s*\("
                 .to_string()
         }
         Lang::Java => format!(
-            r"\b(?:log|logger|LOG|LOGGER|Log|Logger{extra})\.(?:trace|debug|info|warn|error|fatal)\s*\("
+            r"(?-u:\b)(?:log|logger|LOG|LOGGER|Log|Logger{extra})\.(?:trace|debug|info|warn|error|fatal)\s*\("
         ),
     };
     Regex::new(&pat).ok()
@@ -294,8 +297,17 @@ impl Pii {
         non_person: &[String],
         sinks: &[String],
     ) -> Pii {
+        let mut sorted: Vec<&String> = fields.iter().collect();
+        sorted.sort_unstable();
+        let mut folded = HashMap::new();
+        for f in sorted {
+            folded
+                .entry(f.replace('_', "").to_ascii_lowercase())
+                .or_insert_with(|| f.clone());
+        }
         Pii {
             fields: fields.iter().cloned().collect(),
+            folded,
             redactors: redactors.iter().map(|s| s.to_ascii_lowercase()).collect(),
             non_person: non_person.iter().map(|s| s.to_ascii_lowercase()).collect(),
             sinks: sinks.to_vec(),
@@ -308,15 +320,11 @@ impl Pii {
             return Some(name.to_string());
         }
         // Go and Java spell fields in other cases: u.Email, getEmail is not.
-        let lower = name.to_ascii_lowercase();
-        self.fields
-            .iter()
-            .find(|f| {
-                f.replace('_', "")
-                    .eq_ignore_ascii_case(&name.replace('_', ""))
-                    && lower.len() == f.replace('_', "").len()
-            })
-            .cloned()
+        // A name with `_` matches only as written.
+        if name.contains('_') {
+            return None;
+        }
+        self.folded.get(&name.to_ascii_lowercase()).cloned()
     }
 
     /// A few redacting calls, for help texts.
