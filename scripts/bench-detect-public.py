@@ -311,7 +311,9 @@ def run_gitleaks(bin_, tree, report):
     )
     out = {}
     for f in json.load(open(report)):
-        rel = os.path.relpath(f["File"], tree) if os.path.isabs(f["File"]) else f["File"]
+        # gitleaks names files as it was given the folder (relative to the
+        # working directory when the folder was relative).
+        rel = os.path.relpath(os.path.abspath(f["File"]), os.path.abspath(tree))
         if rel.startswith(".."):
             rel = f["File"]
         out.setdefault(rel, []).append(("error", f["RuleID"], ""))
