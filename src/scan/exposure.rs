@@ -11,6 +11,9 @@ use crate::inventory::{Exposure as Exp, Inventory};
 
 pub struct Exposure {
     prefixes: Vec<String>,
+    /// Every prefix in one pass (a Teddy-prefiltered search): the
+    /// per-file test of whether references need extracting at all.
+    prefix_finder: Option<aho_corasick::AhoCorasick>,
     /// `_WORD_` forms of the secret-looking words.
     words: Vec<String>,
     /// Inventoried name → declared `exposure: public`.
@@ -85,7 +88,18 @@ impl Exposure {
                     .collect()
             })
             .unwrap_or_default();
+        let prefixes: Vec<String> = config
+            .scan
+            .client_prefixes
+            .iter()
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .collect();
         Exposure {
+            prefix_finder: aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(&prefixes)
+                .ok(),
             prefixes: config.scan.client_prefixes.clone(),
             words: config
                 .scan
@@ -116,9 +130,16 @@ impl Exposure {
     /// Whether `text` holds a client prefix at all (a memchr-speed test
     /// that spares most files the reference extraction).
     pub fn mentions_a_prefix(&self, text: &str) -> bool {
-        self.prefixes
-            .iter()
-            .any(|p| memchr::memmem::find(text.as_bytes(), p.as_bytes()).is_some())
+        match &self.prefix_finder {
+            // An empty prefix (configurable) prefixes every name.
+            _ if self.prefixes.iter().any(String::is_empty) => true,
+            Some(ac) => ac.is_match(text),
+            // Patterns that cannot be compiled: look the slow way.
+            None => self
+                .prefixes
+                .iter()
+                .any(|p| memchr::memmem::find(text.as_bytes(), p.as_bytes()).is_some()),
+        }
     }
 
     /// Whether the inventory declares `name`, and as `exposure: public`.
