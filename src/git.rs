@@ -518,6 +518,10 @@ pub fn since(
     Ok((out, finish(w.stats, w.git, opts)))
 }
 
+/// Blobs stored whole and larger than this are probed (their first 8 KiB)
+/// for binary content before they are inflated whole.
+const PROBE_MIN: u64 = 64 << 10;
+
 /// Object ids and paths are not chosen by an attacker who can also see
 /// the per-process seed: a fast keyed hash is enough.
 type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
@@ -1465,19 +1469,23 @@ impl BlobWork<'_> {
             local.stats.skip(Skip::LockFile, b.path.to_string());
             return Outcome::Clean;
         }
-        // A blob stored whole: its size and first bytes say whether it is
-        // too large or binary (as the scanner decides) without inflating
-        // the rest (images, videos, archives).
-        if let Some((Kind::Blob, size, head)) =
-            self.objects
-                .packs
-                .prefix(b.blob.as_bytes(), 8192, &mut local.z)
-        {
+        // A blob stored whole: its size says whether it is too large, and,
+        // when it is large, its first bytes whether it is binary (as the
+        // scanner decides), without inflating the rest (images, videos,
+        // archives). A small blob is read whole at once: probing it first
+        // would inflate its start twice.
+        if let Some((Kind::Blob, size)) = self.objects.packs.whole_size(b.blob.as_bytes()) {
             if size > self.scanner.max_file_size() {
                 local.stats.skip(Skip::TooLarge, b.path.to_string());
                 return Outcome::Clean;
             }
-            if crate::scan::is_binary(&head) {
+            if size > PROBE_MIN
+                && let Some((_, _, head)) =
+                    self.objects
+                        .packs
+                        .prefix(b.blob.as_bytes(), 8192, &mut local.z)
+                && crate::scan::is_binary(&head)
+            {
                 local.stats.skip(Skip::Binary, b.path.to_string());
                 return Outcome::Clean;
             }

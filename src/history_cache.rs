@@ -435,7 +435,8 @@ impl HistoryCache {
             f.write_all(&(body.len() as u64).to_le_bytes())?;
             f.write_all(&body)?;
             f.write_all(blake3::hash(&body).as_bytes())?;
-            f.sync_all()?;
+            // No fsync: a cache torn by a crash fails its hash on the next
+            // load and is rebuilt; waiting for the disk would cost every run.
             std::fs::rename(&tmp, &self.path)
         })();
         if written.is_err() {

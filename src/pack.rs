@@ -330,6 +330,17 @@ impl Packs {
         Some((kind, entry.size as u64, head))
     }
 
+    /// The kind and size of object `id` if it is stored whole (not as a
+    /// delta), from its entry header alone: nothing is inflated.
+    pub fn whole_size(&self, id: &[u8]) -> Option<(Kind, u64)> {
+        let loc = self.find(id)?;
+        let entry = self.packs.get(loc.0 as usize)?.entry(loc.1)?;
+        match entry.base {
+            Base::None(kind) => Some((kind, entry.size as u64)),
+            _ => None,
+        }
+    }
+
     /// The kind and declared size of object `id`, from the headers of its
     /// delta chain and the first bytes of its outermost delta.
     pub fn header(&self, id: &[u8], z: &mut Inflater) -> Result<(Kind, u64), Error> {
