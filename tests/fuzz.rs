@@ -468,6 +468,30 @@ fn regressions() {
     for (format, out) in outputs(dir.path()) {
         assert!(!out.contains(&token[5..]), "{format}:\n{out}");
     }
+    // Found by a 2,000-case run (seed 20261203): a token planted in an
+    // inventory entry's `owner` reached the JSON output's `inventory`
+    // section (and would have reached `keyledger report`) unmasked.
+    let c = Case {
+        target: 0,
+        ops: vec![Op::Repeat(10775097956998925271, 25, 60000)],
+        plants: vec![(27475260688014, 1)],
+        token_body: "aaAa0aAAaaa000aaaA0A0000A0a00a000aaa".into(),
+    };
+    check_case(&seeds, &c).unwrap_or_else(|e| panic!("{e}"));
+    // Found by a 2,000-case run (seed 99): a token planted in a runbook
+    // path reached `--first-run`'s "act on these first" list, which
+    // printed messages and paths without masking.
+    let c = Case {
+        target: 0,
+        ops: vec![
+            Op::Dup(0, 123, 5251054039252966966),
+            Op::Repeat(6912973809716670099, 10, 60269),
+            Op::Truncate(2276398046122413),
+        ],
+        plants: vec![(6948400288729371539, 1)],
+        token_body: "AA0a0AA0A000aAAAAa00aAaaAA0A0AaAA0AA".into(),
+    };
+    check_case(&seeds, &c).unwrap_or_else(|e| panic!("{e}"));
     // 74,158 carriage returns in keyledger.toml: one TOML error each; a run
     // collects at most 1,000 and renders each line clipped (took 11 s).
     let c = Case {

@@ -1083,3 +1083,58 @@ fn html_phrases_the_model_itself_not_stripped_markdown() {
         md.stdout
     );
 }
+
+/// Every string a report shows comes from a repository: a token planted
+/// in an owner, a store ref, a runbook or a waiver reason is masked in
+/// every format, read from an inventory or from a check output.
+#[test]
+fn a_value_planted_in_inventory_text_is_masked_in_every_report() {
+    let token = "ghp_9fQ2LmX7vB4nR8kT1wZ6yC3hJ5dA0sE2uKpM";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(
+        p.join("secrets-inventory.yaml"),
+        format!(
+            "version: 1\nsecrets:\n  - name: API_KEY\n    owner: \"team {token}\"\n    store: {{kind: hashicorp-vault, ref: \"kv/{token}\"}}\n    cadence: 90d\n    last_rotated: 2026-01-01\n    runbook: \"docs/{token}.md\"\nwaivers:\n  - rule: rotation-overdue\n    secret: API_KEY\n    reason: \"see {token}\"\n    expires: 2027-01-01\n"
+        ),
+    )
+    .unwrap();
+    let check = keyledger(
+        &[
+            "check",
+            ".",
+            "--no-scan",
+            "--format",
+            "json",
+            "--as-of",
+            "2026-11-23",
+        ],
+        p,
+    );
+    assert!(check.code == 0 || check.code == 1, "{}", check.transcript());
+    assert!(
+        !check.stdout.contains(&token[4..]),
+        "check json:\n{}",
+        check.stdout
+    );
+    std::fs::write(p.join("check.json"), &check.stdout).unwrap();
+    for input in ["secrets-inventory.yaml", "check.json"] {
+        for format in ["markdown", "html", "csv", "json"] {
+            let run = report(&[input, "--format", format, "--as-of", "2026-11-23"], p);
+            assert!(
+                run.code == 0 || run.code == 1,
+                "{input} {format}: {}",
+                run.transcript()
+            );
+            assert!(
+                !run.stdout.contains(&token[4..]) && !run.stderr.contains(&token[4..]),
+                "{input} {format}:\n{}",
+                run.stdout
+            );
+            assert!(
+                run.stdout.contains("ghp_"),
+                "{input} {format}: the masked start is kept"
+            );
+        }
+    }
+}

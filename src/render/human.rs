@@ -42,10 +42,10 @@ pub fn to_diags(f: &Finding) -> Vec<Diag> {
 /// A repository path for a terminal: control characters escaped, and never
 /// a line that a CI log would read as a workflow command (`::…`).
 fn safe_path(p: &str) -> String {
-    let p = redact::controls(p);
+    let p = redact::display(p);
     match p.strip_prefix("::") {
         Some(rest) => format!("\\x3a:{rest}"),
-        None => p.into_owned(),
+        None => p,
     }
 }
 
@@ -353,12 +353,15 @@ pub fn first_run(out: &Outcome) -> String {
     rules.sort_by(|a, b| (b.1.2, b.1.1, a.0).cmp(&(a.1.2, a.1.1, b.0)));
     s.push_str("By rule:                          severity  findings  blocking\n");
     for (rule, (sev, n, b)) in &rules {
+        // Policy ids come from the repository's policy files.
+        let rule = redact::display(rule);
         s.push_str(&format!("  {rule:<32} {:<8} {n:>9} {b:>9}\n", sev.as_str()));
     }
     let mut files: Vec<_> = by_file.into_iter().collect();
     files.sort_by(|a, b| (b.1.1, b.1.0, a.0).cmp(&(a.1.1, a.1.0, b.0)));
     s.push_str("\nBy file:                                            findings  blocking\n");
     for (path, (n, b)) in files.iter().take(15) {
+        let path = safe_path(path);
         s.push_str(&format!("  {path:<50} {n:>9} {b:>9}\n"));
     }
     if files.len() > 15 {
@@ -388,11 +391,11 @@ pub fn first_run(out: &Outcome) -> String {
             s.push_str(&format!(
                 "  {:>2}. {}  {}:{}:{}  {}\n",
                 i + 1,
-                f.rule,
-                f.path(),
+                redact::display(&f.rule),
+                safe_path(f.path()),
                 lc.line,
                 lc.column,
-                f.message
+                redact::display(&f.message)
             ));
         }
     }

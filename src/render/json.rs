@@ -4,6 +4,8 @@
 //! and dates (never a value), so that `keyledger report` can merge the
 //! outputs of many repositories.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::check::Outcome;
@@ -15,16 +17,16 @@ pub struct JsonFinding<'a> {
     pub rule: &'a str,
     pub severity: &'a str,
     pub message: std::borrow::Cow<'a, str>,
-    pub path: &'a str,
+    pub path: Cow<'a, str>,
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
     pub end_column: usize,
-    pub secret: Option<&'a str>,
+    pub secret: Option<Cow<'a, str>>,
     pub commit: Option<&'a str>,
     pub fingerprint: String,
     /// Why it does not block: a waiver, the baseline or an inline allow.
-    pub suppressed: Option<&'a Suppression>,
+    pub suppressed: Option<Suppression>,
     /// Locations in other files that explain it (the policy line that
     /// required what is missing).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -33,10 +35,21 @@ pub struct JsonFinding<'a> {
 
 #[derive(Serialize)]
 pub struct Related<'a> {
-    pub path: &'a str,
+    pub path: Cow<'a, str>,
     pub line: usize,
     pub column: usize,
-    pub message: &'a str,
+    pub message: Cow<'a, str>,
+}
+
+/// A suppression with its repository-supplied text masked.
+fn masked(s: &Suppression) -> Suppression {
+    match s {
+        Suppression::Waiver { reason, expires } => Suppression::Waiver {
+            reason: crate::redact::secrets(reason).into_owned(),
+            expires: crate::redact::secrets(expires).into_owned(),
+        },
+        other => other.clone(),
+    }
 }
 
 /// The labels of `f` that point into other files.
@@ -47,10 +60,10 @@ pub fn related(f: &Finding) -> Vec<Related<'_>> {
             let src = l.source.as_ref()?;
             let lc = src.line_col(l.span.start);
             Some(Related {
-                path: &src.name,
+                path: crate::redact::secrets(&src.name),
                 line: lc.line,
                 column: lc.column,
-                message: &l.text,
+                message: crate::redact::secrets(&l.text),
             })
         })
         .collect()
@@ -62,15 +75,15 @@ pub fn finding(f: &Finding) -> JsonFinding<'_> {
         rule: &f.rule,
         severity: f.severity.as_str(),
         message: crate::redact::secrets(&f.message),
-        path: f.path(),
+        path: crate::redact::secrets(f.path()),
         line: start.line,
         column: start.column,
         end_line: end.line,
         end_column: end.column,
-        secret: f.secret.as_deref(),
+        secret: f.secret.as_deref().map(crate::redact::secrets),
         commit: f.commit.as_deref(),
         fingerprint: f.fingerprint(),
-        suppressed: f.suppressed.as_ref(),
+        suppressed: f.suppressed.as_ref().map(masked),
         related: related(f),
     }
 }
@@ -85,36 +98,42 @@ pub struct JsonInventory<'a> {
 
 #[derive(Serialize)]
 pub struct JsonSecret<'a> {
-    pub name: &'a str,
+    pub name: Cow<'a, str>,
     /// Line of its `name`.
     pub line: usize,
-    pub owner: Option<&'a str>,
-    pub blast_radius: Option<&'a str>,
+    pub owner: Option<Cow<'a, str>>,
+    pub blast_radius: Option<Cow<'a, str>>,
     pub store: Option<JsonStore<'a>>,
     pub cadence: Option<String>,
     pub last_rotated: Option<String>,
     pub exposure: &'a str,
-    pub rotate_with: Vec<&'a str>,
-    pub runbook: Option<&'a str>,
+    pub rotate_with: Vec<Cow<'a, str>>,
+    pub runbook: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize)]
 pub struct JsonStore<'a> {
-    pub kind: &'a str,
+    pub kind: Cow<'a, str>,
     #[serde(rename = "ref")]
-    pub reference: Option<&'a str>,
+    pub reference: Option<Cow<'a, str>>,
 }
 
 #[derive(Serialize)]
 pub struct JsonWaiver<'a> {
     pub line: usize,
-    pub rule: &'a str,
-    pub secret: Option<&'a str>,
-    pub reason: &'a str,
+    pub rule: Cow<'a, str>,
+    pub secret: Option<Cow<'a, str>>,
+    pub reason: Cow<'a, str>,
     pub expires: String,
 }
 
+/// The inventory as `keyledger report` reads it back. Every string in it
+/// comes from the repository: a value planted in an owner or a store ref
+/// is masked like any other secret in any output.
 pub fn inventory(inv: &Inventory) -> JsonInventory<'_> {
+    fn r(s: &str) -> Cow<'_, str> {
+        crate::redact::secrets(s)
+    }
     let line = |offset: usize| inv.source.line_col(offset).line;
     JsonInventory {
         path: &inv.source.name,
@@ -122,19 +141,22 @@ pub fn inventory(inv: &Inventory) -> JsonInventory<'_> {
             .secrets
             .iter()
             .map(|s| JsonSecret {
-                name: &s.name.value,
+                name: r(&s.name.value),
                 line: line(s.name.span.start),
-                owner: s.owner.as_ref().map(|o| o.value.as_str()),
-                blast_radius: s.blast_radius.as_ref().map(|b| b.value.as_str()),
+                owner: s.owner.as_ref().map(|o| r(&o.value)),
+                blast_radius: s
+                    .blast_radius
+                    .as_ref()
+                    .map(|b| Cow::Borrowed(b.value.as_str())),
                 store: s.store.as_ref().map(|x| JsonStore {
-                    kind: &x.kind.value,
-                    reference: x.reference.as_deref(),
+                    kind: r(&x.kind.value),
+                    reference: x.reference.as_deref().map(r),
                 }),
                 cadence: s.cadence.as_ref().map(|c| c.value.to_string()),
                 last_rotated: s.last_rotated.as_ref().map(|d| d.value.to_string()),
                 exposure: s.exposure.value.as_str(),
-                rotate_with: s.rotate_with.iter().map(|r| r.value.as_str()).collect(),
-                runbook: s.runbook.as_ref().map(|r| r.value.as_str()),
+                rotate_with: s.rotate_with.iter().map(|x| r(&x.value)).collect(),
+                runbook: s.runbook.as_ref().map(|x| r(&x.value)),
             })
             .collect(),
         waivers: inv
@@ -142,9 +164,9 @@ pub fn inventory(inv: &Inventory) -> JsonInventory<'_> {
             .iter()
             .map(|w| JsonWaiver {
                 line: line(w.span.start),
-                rule: &w.rule.value,
-                secret: w.secret.as_ref().map(|n| n.value.as_str()),
-                reason: &w.reason,
+                rule: r(&w.rule.value),
+                secret: w.secret.as_ref().map(|n| r(&n.value)),
+                reason: r(&w.reason),
                 expires: w.expires.value.to_string(),
             })
             .collect(),

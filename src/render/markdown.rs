@@ -16,6 +16,7 @@ pub const MAX_ROWS: usize = 200;
 /// A code span for text without a backtick or line break, escaped text
 /// otherwise.
 fn code(s: &str) -> String {
+    let s = &crate::redact::secrets(s);
     if !s.trim().is_empty() && !s.contains(['`', '\n', '\r']) {
         format!("`{}`", s.replace('|', "\\|"))
     } else {
@@ -26,6 +27,7 @@ fn code(s: &str) -> String {
 /// A message whose `backticked` parts become code spans; the rest is
 /// escaped. Unbalanced backticks: all of it escaped.
 fn message(m: &str) -> String {
+    let m = &crate::redact::secrets(m);
     let parts: Vec<&str> = m.split('`').collect();
     if parts.len().is_multiple_of(2) {
         return text(m);

@@ -64,22 +64,22 @@ impl Loaded {
     pub fn from_inventory(repository: String, inv: std::sync::Arc<Inventory>) -> Loaded {
         let line = |offset: usize| inv.source.line_col(offset).line;
         Loaded {
-            repository,
+            repository: m(&repository),
             inventory: Some(inv.source.name.clone()),
             secrets: inv
                 .secrets
                 .iter()
                 .map(|s| SecretEntry {
                     line: line(s.name.span.start),
-                    name: s.name.value.clone(),
-                    owner: s.owner.as_ref().map(|o| o.value.clone()),
+                    name: m(&s.name.value),
+                    owner: s.owner.as_ref().map(|o| m(&o.value)),
                     blast_radius: s.blast_radius.as_ref().map(|b| b.value),
-                    store_kind: s.store.as_ref().map(|x| x.kind.value.clone()),
-                    store_ref: s.store.as_ref().and_then(|x| x.reference.clone()),
+                    store_kind: s.store.as_ref().map(|x| m(&x.kind.value)),
+                    store_ref: s.store.as_ref().and_then(|x| x.reference.as_deref().map(m)),
                     cadence: s.cadence.as_ref().map(|c| c.value),
                     last_rotated: s.last_rotated.as_ref().map(|d| d.value),
-                    rotate_with: s.rotate_with.iter().map(|r| r.value.clone()).collect(),
-                    runbook: s.runbook.as_ref().map(|r| r.value.clone()),
+                    rotate_with: s.rotate_with.iter().map(|r| m(&r.value)).collect(),
+                    runbook: s.runbook.as_ref().map(|r| m(&r.value)),
                 })
                 .collect(),
             waivers: inv
@@ -87,9 +87,9 @@ impl Loaded {
                 .iter()
                 .map(|w| WaiverEntry {
                     line: line(w.span.start),
-                    rule: w.rule.value.clone(),
-                    secret: w.secret.as_ref().map(|n| n.value.clone()),
-                    reason: w.reason.clone(),
+                    rule: m(&w.rule.value),
+                    secret: w.secret.as_ref().map(|n| m(&n.value)),
+                    reason: m(&w.reason),
                     expires: w.expires.value,
                 })
                 .collect(),
@@ -591,24 +591,24 @@ fn read_json(path: &Path) -> Result<Loaded, Diag> {
                 };
                 secrets.push(SecretEntry {
                     line: x.line,
-                    name: x.name.clone(),
-                    owner: x.owner.clone(),
+                    name: m(&x.name),
+                    owner: x.owner.as_deref().map(m),
                     blast_radius,
-                    store_kind: x.store.as_ref().map(|s| s.kind.clone()),
-                    store_ref: x.store.as_ref().and_then(|s| s.reference.clone()),
+                    store_kind: x.store.as_ref().map(|s| m(&s.kind)),
+                    store_ref: x.store.as_ref().and_then(|s| s.reference.as_deref().map(m)),
                     cadence,
                     last_rotated,
-                    rotate_with: x.rotate_with.clone(),
-                    runbook: x.runbook.clone(),
+                    rotate_with: x.rotate_with.iter().map(|r| m(r)).collect(),
+                    runbook: x.runbook.as_deref().map(m),
                 });
             }
             for (i, w) in inv.waivers.iter().enumerate() {
                 match parse_date(&w.expires) {
                     Ok(expires) => waivers.push(WaiverEntry {
                         line: w.line,
-                        rule: w.rule.clone(),
-                        secret: w.secret.clone(),
-                        reason: w.reason.clone(),
+                        rule: m(&w.rule),
+                        secret: w.secret.as_deref().map(m),
+                        reason: m(&w.reason),
                         expires,
                     }),
                     Err(e) => bad.push(format!("inventory.waivers[{i}].expires: {e}")),
@@ -625,7 +625,7 @@ fn read_json(path: &Path) -> Result<Loaded, Diag> {
         return Err(not_check(bad.join("; ")));
     }
     Ok(Loaded {
-        repository: repository.clone(),
+        repository: m(&repository),
         inventory: inventory_path.clone(),
         secrets,
         waivers,
@@ -651,4 +651,11 @@ fn strip_location(msg: &str) -> &str {
         Some(i) => &msg[..i],
         None => msg,
     }
+}
+
+/// Every string a report shows comes from a repository (an inventory, or a
+/// check output built from one): a secret value planted in an owner, a
+/// store ref or a waiver reason is masked as everywhere else.
+fn m(s: &str) -> String {
+    crate::redact::secrets(s).into_owned()
 }
