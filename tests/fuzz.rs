@@ -427,7 +427,11 @@ fn mutated_repositories_hold_every_invariant() {
         cases: n,
         failure_persistence: None,
         rng_seed: seed(),
-        max_shrink_iters: 2000,
+        // KEYLEDGER_FUZZ_SHRINK=0 reports a failure at once, unshrunk.
+        max_shrink_iters: std::env::var("KEYLEDGER_FUZZ_SHRINK")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2000),
         ..Config::default()
     });
     let start = Instant::now();

@@ -16,6 +16,9 @@ pub fn text(s: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' | '\t' => out.push(' '),
+            // ANSI escapes, bidi overrides and other controls from a
+            // repository are written as escapes, never passed through.
+            c if crate::redact::is_unsafe(c) => crate::redact::push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
@@ -26,6 +29,7 @@ pub fn text(s: &str) -> String {
 /// backtick or a line break is escaped instead. A `|` is escaped in both,
 /// as GitHub tables require.
 fn code(s: &str) -> String {
+    let s = &crate::redact::controls(s);
     if !s.trim().is_empty() && !s.contains(['`', '\n', '\r']) {
         format!("`{}`", s.replace('|', "\\|"))
     } else {
@@ -35,7 +39,11 @@ fn code(s: &str) -> String {
 
 /// A runbook: an https URL becomes an autolink, a path stays text.
 fn runbook(s: &str) -> String {
-    let url_ok = |c: char| !c.is_whitespace() && !matches!(c, '<' | '>' | '|' | '`' | '"');
+    let url_ok = |c: char| {
+        !c.is_whitespace()
+            && !crate::redact::is_unsafe(c)
+            && !matches!(c, '<' | '>' | '|' | '`' | '"')
+    };
     if s.starts_with("https://") && s.chars().all(url_ok) {
         format!("<{s}>")
     } else {

@@ -110,6 +110,24 @@ impl Set {
         self.salts.is_empty()
     }
 
+    /// A digest of what the set matches (not of any value): equal sets,
+    /// such as the same inventory read twice, have equal digests.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut entries: Vec<([u8; 32], usize, u64)> = self
+            .salts
+            .iter()
+            .flat_map(|(k, by)| by.keys().map(move |(len, mac)| (*k, *len, *mac)))
+            .collect();
+        entries.sort_unstable();
+        let mut h = blake3::Hasher::new();
+        for (k, len, mac) in entries {
+            h.update(&k);
+            h.update(&(len as u64).to_le_bytes());
+            h.update(&mac.to_le_bytes());
+        }
+        *h.finalize().as_bytes()
+    }
+
     /// Byte ranges of values in `text` whose fingerprint is in the set, with
     /// the secret's name. Candidates are runs between hard delimiters
     /// (whitespace, quotes, brackets, `,;`) and their pieces around `=:@/&?#`.
