@@ -7,24 +7,11 @@
 
 use crate::check::Outcome;
 use crate::finding::Finding;
-use crate::report::markdown::text;
+use crate::report::markdown::{code, text};
 
 /// GitHub caps a job summary at 1 MiB; a few hundred rows is what a person
 /// reads anyway. The JSON and SARIF outputs hold every finding.
 pub const MAX_ROWS: usize = 200;
-
-/// A code span for text without a backtick or line break, escaped text
-/// otherwise.
-fn code(s: &str) -> String {
-    // Secrets masked, control characters (an ANSI escape in a file name)
-    // written as escapes: a code span shows them verbatim otherwise.
-    let s = &crate::redact::display(s);
-    if !s.trim().is_empty() && !s.contains(['`', '\n', '\r']) {
-        format!("`{}`", s.replace('|', "\\|"))
-    } else {
-        text(s)
-    }
-}
 
 /// A message whose `backticked` parts become code spans; the rest is
 /// escaped. Unbalanced backticks: all of it escaped.

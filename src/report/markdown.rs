@@ -25,11 +25,14 @@ pub fn text(s: &str) -> String {
     out
 }
 
-/// Text as a code span (names, paths, store references); text holding a
+/// Text as a code span (names, paths, store references, and the check
+/// summary's code spans); text holding a
 /// backtick or a line break is escaped instead. A `|` is escaped in both,
 /// as GitHub tables require.
-fn code(s: &str) -> String {
-    let s = &crate::redact::controls(s);
+pub fn code(s: &str) -> String {
+    // Secrets masked, control characters (an ANSI escape in a file name)
+    // written as escapes: a code span shows them verbatim otherwise.
+    let s = &crate::redact::display(s);
     if !s.trim().is_empty() && !s.contains(['`', '\n', '\r']) {
         format!("`{}`", s.replace('|', "\\|"))
     } else {

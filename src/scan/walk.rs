@@ -151,14 +151,7 @@ impl<'r> TreeWalk<'r> {
 /// the walk listed a file cannot block the scan.
 fn read_regular(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<bool, Skip> {
     use std::io::Read;
-    let mut o = std::fs::OpenOptions::new();
-    o.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let file = o.open(path).map_err(|_| Skip::Unreadable)?;
+    let file = crate::fsutil::open_nonblocking(path).map_err(|_| Skip::Unreadable)?;
     let md = file.metadata().map_err(|_| Skip::Unreadable)?;
     if !md.is_file() {
         return Err(Skip::special(&md.file_type()).unwrap_or(Skip::Unreadable));
