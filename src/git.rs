@@ -92,6 +92,10 @@ pub struct GitStats {
     pub cached_blobs: usize,
     /// Commits an earlier run had walked (`--history` cache).
     pub cached_commits: usize,
+    /// Blob versions of the cache scanned again: those holding a finding
+    /// the report shows, and those that could not be read.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rescanned: usize,
     /// The history cache: `off`, `cold`, `warm`, `invalidated`, …
     #[serde(skip_serializing_if = "String::is_empty")]
     pub cache: String,
@@ -136,6 +140,12 @@ impl GitStats {
                 "; cache {}: {} commits and {} blob versions already scanned",
                 self.cache, self.cached_commits, self.cached_blobs
             ));
+            if self.rescanned > 0 {
+                s.push_str(&format!(
+                    ", {} scanned again (they hold findings, or could not be read)",
+                    self.rescanned
+                ));
+            }
         }
         if self.incomplete() {
             let mut by: BTreeMap<&str, usize> = BTreeMap::new();
@@ -773,17 +783,24 @@ fn changed_regions(
             }
         }
     }
-    // Is a candidate a line of base's middle (anywhere)? A few are looked
-    // for directly; many, through a set of line hashes.
+    // Is a candidate a line of base's middle (anywhere)? One or two are
+    // looked for directly; more, through a set of line hashes (one pass
+    // over base's middle, where a search per candidate would read it once
+    // per candidate).
     let set: Option<HashSet<u64, foldhash::fast::RandomState>> =
-        (candidates.len() > 32).then(|| {
+        (candidates.len() > 2).then(|| {
             use std::hash::BuildHasher;
-            let mut set = HashSet::with_hasher(foldhash::fast::RandomState::default());
+            let mut set = HashSet::with_capacity_and_hasher(
+                base_mid.len() / 32 + 16,
+                foldhash::fast::RandomState::default(),
+            );
             let mut k = 0;
-            while k < base_mid.len() {
-                let (c, e) = line(base_mid, k, base_mid.len());
-                set.insert(keys.hash_one(&base_mid[k..c]));
-                k = e;
+            for nl in memchr::memchr_iter(b'\n', base_mid) {
+                set.insert(keys.hash_one(&base_mid[k..nl]));
+                k = nl + 1;
+            }
+            if k < base_mid.len() {
+                set.insert(keys.hash_one(&base_mid[k..]));
             }
             set
         });
@@ -935,15 +952,22 @@ fn raw(id: &Oid) -> Id {
 /// One entry of a raw tree object: its mode, name, id and length.
 fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Id, usize)> {
     const ID: usize = 20;
-    let sp = memchr::memchr(b' ', data)?;
+    // Byte loops: modes and names are short, shorter than it takes a
+    // vector search to start.
     let mut mode = 0u32;
-    for &c in &data[..sp] {
+    let mut sp = 0;
+    loop {
+        let c = *data.get(sp)?;
+        if c == b' ' {
+            break;
+        }
         if !(b'0'..=b'7').contains(&c) {
             return None;
         }
         mode = mode.checked_mul(8)?.checked_add(u32::from(c - b'0'))?;
+        sp += 1;
     }
-    let nul = sp + 1 + memchr::memchr(0, &data[sp + 1..])?;
+    let nul = sp + 1 + data.get(sp + 1..)?.iter().position(|&c| c == 0)?;
     let id: Id = data.get(nul + 1..nul + 1 + ID)?.try_into().ok()?;
     Some((mode, &data[sp + 1..nul], id, nul + 1 + ID))
 }
@@ -1212,7 +1236,7 @@ impl TreeWalk<'_> {
     /// Trees already seen hold only blobs already seen, so each tree and
     /// blob is read once across the whole history. Tree objects are parsed
     /// here (`mode SP name NUL id`).
-    fn tree(&mut self, id: Oid, prefix: &str, commit: Oid) {
+    fn tree(&mut self, id: Oid, prefix: &mut String, commit: Oid) {
         self.git.trees += 1;
         let data = match self
             .objects
@@ -1227,7 +1251,7 @@ impl TreeWalk<'_> {
         // The previous tree at this folder: its entries were all seen, so
         // an entry it has unchanged needs no lookup (most entries of a
         // changed tree are unchanged).
-        let prev = self.last_tree.get(prefix).cloned();
+        let prev = self.last_tree.get(prefix.as_str()).cloned();
         let prev: &[u8] = prev.as_deref().map_or(&[], |v| v.as_slice());
         let mut pj = 0usize;
         let mut i = 0;
@@ -1261,22 +1285,26 @@ impl TreeWalk<'_> {
             let Ok(oid) = Oid::from_bytes(&oid) else {
                 continue;
             };
-            let name = String::from_utf8_lossy(name);
-            let path = if prefix.is_empty() {
-                name.into_owned()
-            } else {
-                format!("{prefix}/{name}")
-            };
+            // The entry's path: the folder's, `/`, the name (one buffer
+            // for the whole walk, cut back after each entry).
+            let folder = prefix.len();
+            if folder > 0 {
+                prefix.push('/');
+            }
+            match std::str::from_utf8(name) {
+                Ok(n) => prefix.push_str(n),
+                Err(_) => prefix.push_str(&String::from_utf8_lossy(name)),
+            }
             match mode {
-                0o040000 => self.tree(oid, &path, commit),
-                0o160000 => self.stats.skip(Skip::Submodule, path),
-                0o120000 => self.stats.skip(Skip::Symlink, path),
+                0o040000 => self.tree(oid, prefix, commit),
+                0o160000 => self.stats.skip(Skip::Submodule, prefix.clone()),
+                0o120000 => self.stats.skip(Skip::Symlink, prefix.clone()),
                 _ => {
                     self.git.blobs += 1;
                     // One allocation per path, shared by its versions.
-                    let (path, base) = match self.last_at.get_key_value(path.as_str()) {
+                    let (path, base) = match self.last_at.get_key_value(prefix.as_str()) {
                         Some((k, v)) => (k.clone(), Some(*v)),
-                        None => (std::sync::Arc::<str>::from(path), None),
+                        None => (std::sync::Arc::<str>::from(prefix.as_str()), None),
                     };
                     self.last_at.insert(path.clone(), oid);
                     let index = self.next_index;
@@ -1290,12 +1318,13 @@ impl TreeWalk<'_> {
                     })
                 }
             }
+            prefix.truncate(folder);
         }
         // Read whole: the next tree at this folder is compared with it.
-        match self.last_tree.get_mut(prefix) {
+        match self.last_tree.get_mut(prefix.as_str()) {
             Some(t) => *t = data,
             None => {
-                self.last_tree.insert(prefix.to_string(), data);
+                self.last_tree.insert(prefix.clone(), data);
             }
         }
     }
@@ -1474,24 +1503,26 @@ impl BlobWork<'_> {
         // scanner decides), without inflating the rest (images, videos,
         // archives). A small blob is read whole at once: probing it first
         // would inflate its start twice.
-        if let Some((Kind::Blob, size)) = self.objects.packs.whole_size(b.blob.as_bytes()) {
+        // One index lookup for the reads below.
+        let packs = &self.objects.packs;
+        let at = packs.locate(b.blob.as_bytes());
+        if let Some((Kind::Blob, size)) = at.and_then(|at| packs.whole_size_at(at)) {
             if size > self.scanner.max_file_size() {
                 local.stats.skip(Skip::TooLarge, b.path.to_string());
                 return Outcome::Clean;
             }
             if size > PROBE_MIN
                 && let Some((_, _, head)) =
-                    self.objects
-                        .packs
-                        .prefix(b.blob.as_bytes(), 8192, &mut local.z)
+                    at.and_then(|at| packs.prefix_at(at, 8192, &mut local.z))
                 && crate::scan::is_binary(&head)
             {
                 local.stats.skip(Skip::Binary, b.path.to_string());
                 return Outcome::Clean;
             }
         }
-        let content = match self.objects.read(
+        let content = match self.objects.read_at(
             b.blob.as_bytes(),
+            at,
             Kind::Blob,
             self.scanner.max_file_size(),
             &mut local.z,
@@ -1629,6 +1660,7 @@ pub fn history(
     // Blobs to scan again (an earlier run found something in them, or
     // could not read them), each on its own.
     if let Some(c) = &cache {
+        git.rescanned = c.again.len();
         for (b, _) in &c.again {
             work.push(vec![b.clone()], false);
         }
@@ -1652,6 +1684,7 @@ pub fn history(
         found: Vec::new(),
     };
     let walk_bar = bar(commits.len(), "walking history: commits");
+    let mut path = String::new();
     let locals: Vec<Local> = std::thread::scope(|scope| {
         let handles: Vec<_> = (1..threads)
             .map(|_| {
@@ -1664,7 +1697,7 @@ pub fn history(
                 b.inc(1);
             }
             if walk.first_time(raw(&c.tree)) {
-                walk.tree(c.tree, "", c.id);
+                walk.tree(c.tree, &mut path, c.id);
             }
             if threads > 1 && walk.found.len() >= EPOCH {
                 work.push(std::mem::take(&mut walk.found), false);
@@ -1705,8 +1738,16 @@ pub fn history(
         stats.merge_from(l.stats);
         git.unreadable.extend(l.unreadable);
     }
-    let outcomes = work.outcomes.into_inner().unwrap_or_default();
     let reported = work.reported.into_inner().unwrap_or_default();
+    // Blobs to scan again on the next run: those that could not be read,
+    // and those holding a finding this run reports. A blob whose every
+    // finding was reported from an older one (the same value in an
+    // earlier version) cannot report it later either: blobs new to a
+    // later run come later in the walk, and the older blob is scanned
+    // again.
+    let winners: FastSet<u64> = reported.values().map(|(i, _, _)| *i).collect();
+    let mut outcomes = work.outcomes.into_inner().unwrap_or_default();
+    outcomes.retain(|(b, o, _)| *o == Outcome::Unreadable || winners.contains(&b.index));
     // The packs (their mappings and caches) are done with.
     drop(walk_bar);
     drop(scan_bar);

@@ -10,9 +10,11 @@
 //!   lookup is a binary search and loading costs a read);
 //! - the last blob seen at each path, so that a new version of a file is
 //!   compared with its previous one as in a full run;
-//! - blobs to look at again on every run: those with findings (rescanned,
-//!   so every run reports every finding, at the commit that introduced
-//!   it) and those that could not be read (retried: a run never reports a
+//! - blobs to look at again on every run: those holding a finding the
+//!   report shows (rescanned, so every run reports every finding, at the
+//!   commit that introduced it; a later version that only repeats a value
+//!   an older one holds is not kept, as it can never be the one reported)
+//!   and those that could not be read (retried: a run never reports a
 //!   clean pass while a blob stays unreadable);
 //! - the totals and skip lists of the runs so far, so a warm run's summary
 //!   reads as a cold run's.

@@ -141,6 +141,10 @@ fn file_rss() -> Option<u64> {
     }
 }
 
+/// An object's outermost delta up to this size is inflated whole to read
+/// the object's declared size; a larger one, only its first bytes.
+const OUTER_WHOLE: usize = 256 << 10;
+
 /// The largest delta base or intermediate version accepted while reading
 /// an object of at most `limit` bytes: a version of a file may be a delta
 /// against a larger one, but not against anything.
@@ -155,10 +159,43 @@ struct Pack {
     count: usize,
     /// Index version: 1 or 2.
     version: u8,
+    /// The index's objects by id, built for runs that look many up (see
+    /// [`Lookup`]); empty otherwise.
+    lookup: Lookup,
+}
+
+/// An open-addressed table over a pack index: each slot holds the
+/// position of an object in the index (plus one; zero is empty) and 32
+/// more bits of its id, at a slot chosen by a keyed hash of the id's first
+/// 8 bytes. A lookup reads one slot (rarely two) and the one index entry
+/// it names, where the binary search in a fan-out bucket reads a dozen
+/// cache lines of an index of hundreds of thousands of objects. Ids are
+/// hashes an attacker cannot aim at one slot, and the hash is keyed.
+#[derive(Default)]
+struct Lookup {
+    slots: Vec<u64>,
+    keys: foldhash::fast::RandomState,
+}
+
+impl Lookup {
+    fn slot(&self, head: u64) -> usize {
+        use std::hash::BuildHasher;
+        (self.keys.hash_one(head) as usize) & (self.slots.len() - 1)
+    }
+
+    fn tag(id: &[u8]) -> u64 {
+        id.get(8..12)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, |b: [u8; 4]| u64::from(u32::from_be_bytes(b)))
+    }
 }
 
 /// Where an object is: its pack and offset.
 type Loc = (u32, u64);
+
+/// Where an object is, as [`Packs::locate`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At(Loc);
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -238,6 +275,12 @@ impl Packs {
                     Some(p) => packs.push(p),
                     None => unusable.push(idx),
                 }
+            }
+        }
+        if count_deltas {
+            // A run that reads every object looks each up at least once.
+            for p in &mut packs {
+                p.build_lookup();
             }
         }
         let mut packs = Packs {
@@ -321,7 +364,26 @@ impl Packs {
         limit: u64,
         z: &mut Inflater,
     ) -> Result<(Kind, Data), Error> {
-        let loc = self.find(id).ok_or(Error::Missing)?;
+        let at = self.locate(id).ok_or(Error::Missing)?;
+        self.get_at(at, want, limit, z)
+    }
+
+    /// Where object `id` is, if it is in one of the packs: one index
+    /// lookup, for the reads that follow ([`Packs::whole_size_at`],
+    /// [`Packs::prefix_at`], [`Packs::get_at`]).
+    pub fn locate(&self, id: &[u8]) -> Option<At> {
+        self.find(id).map(At)
+    }
+
+    /// [`Packs::get`] for an object already located.
+    pub fn get_at(
+        &self,
+        at: At,
+        want: Option<Kind>,
+        limit: u64,
+        z: &mut Inflater,
+    ) -> Result<(Kind, Data), Error> {
+        let loc = at.0;
         let mut kept: Vec<Kept> = Vec::new();
         let found = self.unpack(loc, want, limit, z, &mut kept);
         // One lock for what this read leaves behind: the objects deltas
@@ -338,11 +400,11 @@ impl Packs {
         found
     }
 
-    /// The first `n` bytes of object `id`, if it is stored whole (not as
-    /// a delta): its kind, size and those bytes, without inflating the
-    /// rest. `None` for a delta or an object not in a pack.
-    pub fn prefix(&self, id: &[u8], n: usize, z: &mut Inflater) -> Option<(Kind, u64, Vec<u8>)> {
-        let loc = self.find(id)?;
+    /// The first `n` bytes of the object at `at`, if it is stored whole
+    /// (not as a delta): its kind, size and those bytes, without inflating
+    /// the rest. `None` for a delta.
+    pub fn prefix_at(&self, at: At, n: usize, z: &mut Inflater) -> Option<(Kind, u64, Vec<u8>)> {
+        let loc = at.0;
         let pack = self.packs.get(loc.0 as usize)?;
         let entry = pack.entry(loc.1)?;
         let Base::None(kind) = entry.base else {
@@ -355,10 +417,10 @@ impl Packs {
         Some((kind, entry.size as u64, head))
     }
 
-    /// The kind and size of object `id` if it is stored whole (not as a
-    /// delta), from its entry header alone: nothing is inflated.
-    pub fn whole_size(&self, id: &[u8]) -> Option<(Kind, u64)> {
-        let loc = self.find(id)?;
+    /// The kind and size of the object at `at` if it is stored whole (not
+    /// as a delta), from its entry header alone: nothing is inflated.
+    pub fn whole_size_at(&self, at: At) -> Option<(Kind, u64)> {
+        let loc = at.0;
         let entry = self.packs.get(loc.0 as usize)?.entry(loc.1)?;
         match entry.base {
             Base::None(kind) => Some((kind, entry.size as u64)),
@@ -505,7 +567,25 @@ impl Packs {
         };
         let kind = bottom.kind();
         check_kind(kind)?;
+        // The outermost delta's header declares the object's size. A
+        // small delta is inflated whole here (and applied last, below):
+        // reading its first bytes with the streaming inflater first would
+        // cost more than the whole of it. A large one is sized from its
+        // first bytes, so that an object over the limit is refused before
+        // anything large is inflated.
+        let mut outer: Option<Vec<u8>> = None;
         let declared = match chain.first() {
+            Some((at, entry)) if entry.size <= OUTER_WHOLE => {
+                let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
+                let input = pack.data.get(entry.data..).ok_or(Error::Corrupt)?;
+                let (delta, read) = z.inflate(input, entry.size)?;
+                self.note_read(read);
+                let mut i = 0;
+                varint(&delta, &mut i).ok_or(Error::Corrupt)?;
+                let size = varint(&delta, &mut i).ok_or(Error::Corrupt)? as u64;
+                outer = Some(delta);
+                size
+            }
             Some((at, entry)) => self.delta_result_size(*at, entry, z)?,
             None => bottom.size(),
         };
@@ -528,12 +608,19 @@ impl Packs {
         };
         let mut work = data.len() as u64;
         while let Some((at, entry)) = chain.pop() {
-            let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
-            let (delta, read) = z.inflate(
-                pack.data.get(entry.data..).ok_or(Error::Corrupt)?,
-                entry.size,
-            )?;
-            self.note_read(read);
+            // The outermost delta comes last, perhaps inflated already.
+            let delta = match outer.take_if(|_| chain.is_empty()) {
+                Some(d) => d,
+                None => {
+                    let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
+                    let (delta, read) = z.inflate(
+                        pack.data.get(entry.data..).ok_or(Error::Corrupt)?,
+                        entry.size,
+                    )?;
+                    self.note_read(read);
+                    delta
+                }
+            };
             let out = apply_delta(&data, &delta, cap).ok_or(Error::Corrupt)?;
             work += out.len() as u64 + delta.len() as u64;
             if work > WORK_MAX {
@@ -620,6 +707,7 @@ impl Pack {
                 data,
                 count,
                 version: 2,
+                lookup: Lookup::default(),
             });
         }
         if idx.get(..4)? == b"\xfftOc" {
@@ -638,6 +726,7 @@ impl Pack {
             data,
             count,
             version: 1,
+            lookup: Lookup::default(),
         })
     }
 
@@ -652,10 +741,68 @@ impl Pack {
         }
     }
 
-    /// The offset of object `id`, by binary search in its fan-out bucket.
+    /// The id of the object at position `i` in the index.
+    fn id_at(&self, i: usize) -> Option<&[u8]> {
+        let (_, ids, stride) = self.layout();
+        let at = ids.checked_add(i.checked_mul(stride)?)?;
+        self.idx.get(at..at.checked_add(ID)?)
+    }
+
+    /// Builds [`Pack::lookup`]: one pass over the index's ids.
+    fn build_lookup(&mut self) {
+        let Ok(n) = u32::try_from(self.count) else {
+            return;
+        };
+        if n < 1024 || n == u32::MAX {
+            return;
+        }
+        let size = (self.count * 2).next_power_of_two();
+        let mut lookup = Lookup {
+            slots: vec![0u64; size],
+            keys: foldhash::fast::RandomState::default(),
+        };
+        for i in 0..self.count {
+            let Some(id) = self.id_at(i) else {
+                return;
+            };
+            let Some(head) = id.get(..8).and_then(|b| b.try_into().ok()) else {
+                return;
+            };
+            let mut s = lookup.slot(u64::from_be_bytes(head));
+            // Half full at most: a free slot is always near.
+            while lookup.slots[s] != 0 {
+                s = (s + 1) & (size - 1);
+            }
+            lookup.slots[s] = (Lookup::tag(id) << 32) | (i as u64 + 1);
+        }
+        self.lookup = lookup;
+    }
+
+    /// The offset of object `id`: through [`Pack::lookup`] when it was
+    /// built, else by interpolation and binary search in its fan-out
+    /// bucket.
     fn find(&self, id: &[u8]) -> Option<u64> {
         if id.len() != ID {
             return None;
+        }
+        if !self.lookup.slots.is_empty() {
+            let head = u64::from_be_bytes(id.get(..8)?.try_into().ok()?);
+            let tag = Lookup::tag(id);
+            let mask = self.lookup.slots.len() - 1;
+            let mut s = self.lookup.slot(head);
+            loop {
+                let v = self.lookup.slots[s];
+                if v == 0 {
+                    return None;
+                }
+                if v >> 32 == tag {
+                    let i = (v & 0xffff_ffff) as usize - 1;
+                    if self.id_at(i)? == id {
+                        return self.offset(i);
+                    }
+                }
+                s = (s + 1) & mask;
+            }
         }
         let (fan, ids, stride) = self.layout();
         let first = *id.first()? as usize;
@@ -1136,7 +1283,24 @@ impl Objects {
 
     /// Object `id` of kind `want`, at most `limit` bytes.
     pub fn read(&self, id: &[u8], want: Kind, limit: u64, z: &mut Inflater) -> Result<Data, Error> {
-        match self.packs.get(id, Some(want), limit, z) {
+        self.read_at(id, self.packs.locate(id), want, limit, z)
+    }
+
+    /// [`Objects::read`] for an object [`Packs::locate`] looked up
+    /// already (`None`: not in a pack).
+    pub fn read_at(
+        &self,
+        id: &[u8],
+        at: Option<At>,
+        want: Kind,
+        limit: u64,
+        z: &mut Inflater,
+    ) -> Result<Data, Error> {
+        let found = match at {
+            Some(at) => self.packs.get_at(at, Some(want), limit, z),
+            None => Err(Error::Missing),
+        };
+        match found {
             Ok((_, data)) => return Ok(data),
             Err(Error::Missing) => {}
             Err(e) => {
@@ -1271,6 +1435,63 @@ fn alternates(objects: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lookup table and the index search agree on every id of an
+    /// index, and on ids it does not hold (near ones included).
+    #[test]
+    fn the_lookup_table_finds_what_the_index_search_finds() {
+        let n = 5000usize;
+        let mut ids: Vec<[u8; 20]> = (0..n as u32)
+            .map(|i| {
+                let mut id = [0u8; 20];
+                id.copy_from_slice(&blake3::hash(&i.to_le_bytes()).as_bytes()[..20]);
+                id
+            })
+            .collect();
+        // Two ids that share their first 12 bytes: the table's slot and
+        // tag alike; only the index entry tells them apart.
+        let mut twin = ids[0];
+        twin[19] ^= 1;
+        ids.push(twin);
+        ids.sort();
+        let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+        for b in 0..256usize {
+            let c = ids.iter().filter(|id| usize::from(id[0]) <= b).count() as u32;
+            idx.extend(c.to_be_bytes());
+        }
+        for id in &ids {
+            idx.extend(id);
+        }
+        idx.extend(std::iter::repeat_n(0u8, ids.len() * 4));
+        for i in 0..ids.len() as u32 {
+            idx.extend((12 + i * 7).to_be_bytes());
+        }
+        idx.extend([0u8; 40]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pack-x.idx");
+        std::fs::write(&path, &idx).unwrap();
+        std::fs::write(path.with_extension("pack"), b"PACK\0\0\0\x02").unwrap();
+        let search = Pack::open(&path).unwrap();
+        let mut table = Pack::open(&path).unwrap();
+        table.build_lookup();
+        assert!(search.lookup.slots.is_empty());
+        assert!(!table.lookup.slots.is_empty());
+        for (i, id) in ids.iter().enumerate() {
+            let want = Some(12 + i as u64 * 7);
+            assert_eq!(search.find(id), want);
+            assert_eq!(table.find(id), want);
+            let mut near = *id;
+            near[19] ^= 0x80;
+            assert_eq!(table.find(&near), search.find(&near));
+        }
+        for k in 0..2000u32 {
+            let absent = blake3::hash(&(k + 1_000_000).to_le_bytes());
+            let absent = &absent.as_bytes()[..20];
+            assert_eq!(table.find(absent), None);
+            assert_eq!(search.find(absent), None);
+        }
+        assert_eq!(table.find(&[0u8; 19]), None);
+    }
 
     const BIG: u64 = MAX_OBJECT;
 
