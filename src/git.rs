@@ -1615,14 +1615,34 @@ pub fn history(
         None => String::new(),
         Some(c) => c.state.as_str().to_string(),
     };
-    // A warm run reads few objects: counting every delta in the packs
-    // would cost more than it saves.
-    let objects = objects_of(&repo, !warm);
+    let objects = objects_of(&repo, false);
     let mut z = Inflater::default();
     let known_commit = |id: &Oid| cache.as_ref().is_some_and(|c| c.walked(id));
-    let tips = tips(&repo, &objects, &mut z, &known_commit, &mut git, &mut stats);
-    let shallow = shallow_cuts(&repo);
-    let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
+    // A cold run reads every object: the packs are surveyed (lookup
+    // tables, delta counts) on another thread while this one reads the
+    // refs and the commit graph. A warm run reads few objects: surveying
+    // would cost more than it saves.
+    let commits = std::thread::scope(|scope| {
+        let survey = (!warm).then(|| {
+            if threads > 1 {
+                Ok(scope.spawn(|| objects.packs.survey()))
+            } else {
+                Err(objects.packs.survey())
+            }
+        });
+        let tips = tips(&repo, &objects, &mut z, &known_commit, &mut git, &mut stats);
+        let shallow = shallow_cuts(&repo);
+        let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
+        let counts = match survey {
+            Some(Ok(h)) => h.join().ok(),
+            Some(Err(c)) => Some(c),
+            None => None,
+        };
+        if let Some(c) = counts {
+            objects.packs.keep_for(c);
+        }
+        commits
+    });
     git.commits = commits.len();
     // Progress on a terminal only: commits walked, blob versions scanned.
     let bars = std::io::stderr()
