@@ -524,8 +524,24 @@ fn read(spec: &Spec, root: &Path, config: Option<&Arc<SourceFile>>) -> Result<St
         if meta.is_file() && meta.len() > MAX_EXPORT_SIZE {
             return Err(too_large(display));
         }
-        std::fs::File::open(&spec.path)
-            .and_then(|f| f.take(MAX_EXPORT_SIZE + 1).read_to_end(&mut bytes))
+        let file = if matches!(spec.origin, Origin::Config(_)) {
+            // Opened without blocking and checked again on the open file:
+            // a FIFO swapped in after the check above cannot hold the run.
+            let f =
+                crate::fsutil::open_nonblocking(&spec.path).map_err(|e| io_error(display, &e))?;
+            let m = f.metadata().map_err(|e| io_error(display, &e))?;
+            if !m.is_file() {
+                return Err(Diag::plain(
+                    ErrorCode::Evidence,
+                    format!("the export {display} is not a regular file"),
+                ));
+            }
+            f
+        } else {
+            std::fs::File::open(&spec.path).map_err(|e| io_error(display, &e))?
+        };
+        file.take(MAX_EXPORT_SIZE + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| io_error(display, &e))?;
     }
     if bytes.len() as u64 > MAX_EXPORT_SIZE {
