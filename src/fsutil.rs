@@ -171,8 +171,6 @@ pub fn kind(path: &Path) -> Kind {
     }
 }
 
-/// Opens a file for reading without blocking on a FIFO; the caller checks
-/// the descriptor's type.
 /// Opens for reading without blocking on a FIFO or a terminal (the type
 /// is checked on the open file by the caller).
 pub fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {

@@ -1632,21 +1632,12 @@ pub fn history(
     // refs and the commit graph. A warm run reads few objects: surveying
     // would cost more than it saves.
     let commits = std::thread::scope(|scope| {
-        let survey = (!warm).then(|| {
-            if threads > 1 {
-                Ok(scope.spawn(|| objects.packs.survey()))
-            } else {
-                Err(objects.packs.survey())
-            }
-        });
+        let beside = (!warm && threads > 1).then(|| scope.spawn(|| objects.packs.survey()));
+        let before = (!warm && threads <= 1).then(|| objects.packs.survey());
         let tips = tips(&repo, &objects, &mut z, &known_commit, &mut git, &mut stats);
         let shallow = shallow_cuts(&repo);
         let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
-        let counts = match survey {
-            Some(Ok(h)) => h.join().ok(),
-            Some(Err(c)) => Some(c),
-            None => None,
-        };
+        let counts = beside.and_then(|h| h.join().ok()).or(before);
         if let Some(c) = counts {
             objects.packs.keep_for(c);
         }

@@ -180,7 +180,6 @@ struct Pack {
 /// it names, where the binary search in a fan-out bucket reads a dozen
 /// cache lines of an index of hundreds of thousands of objects. Ids are
 /// hashes an attacker cannot aim at one slot, and the hash is keyed.
-#[derive(Default)]
 struct Lookup {
     slots: Vec<u64>,
     keys: foldhash::fast::RandomState,
@@ -449,12 +448,7 @@ impl Packs {
     /// (not as a delta): its kind, size and those bytes, without inflating
     /// the rest. `None` for a delta.
     pub fn prefix_at(&self, at: At, n: usize, z: &mut Inflater) -> Option<(Kind, u64, Vec<u8>)> {
-        let loc = at.0;
-        let pack = self.packs.get(loc.0 as usize)?;
-        let entry = pack.entry(loc.1)?;
-        let Base::None(kind) = entry.base else {
-            return None;
-        };
+        let (pack, entry, kind) = self.whole_at(at)?;
         let head = z
             .inflate_prefix(pack.data.get(entry.data..)?, n.min(entry.size))
             .ok()?;
@@ -465,10 +459,17 @@ impl Packs {
     /// The kind and size of the object at `at` if it is stored whole (not
     /// as a delta), from its entry header alone: nothing is inflated.
     pub fn whole_size_at(&self, at: At) -> Option<(Kind, u64)> {
-        let loc = at.0;
-        let entry = self.packs.get(loc.0 as usize)?.entry(loc.1)?;
+        self.whole_at(at)
+            .map(|(_, entry, kind)| (kind, entry.size as u64))
+    }
+
+    /// The pack and entry of the object at `at`, and its kind, if it is
+    /// stored whole.
+    fn whole_at(&self, at: At) -> Option<(&Pack, Entry, Kind)> {
+        let pack = self.packs.get(at.0.0 as usize)?;
+        let entry = pack.entry(at.0.1)?;
         match entry.base {
-            Base::None(kind) => Some((kind, entry.size as u64)),
+            Base::None(kind) => Some((pack, entry, kind)),
             _ => None,
         }
     }
@@ -565,15 +566,21 @@ impl Packs {
         }
     }
 
+    /// Inflates the entry at `at` whole (its declared size).
+    fn inflate_entry(&self, at: Loc, entry: &Entry, z: &mut Inflater) -> Result<Vec<u8>, Error> {
+        let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
+        let input = pack.data.get(entry.data..).ok_or(Error::Corrupt)?;
+        let (out, read) = z.inflate(input, entry.size)?;
+        self.note_read(read);
+        Ok(out)
+    }
+
     /// The size of the object a delta entry produces: the second size in
     /// the delta's header, from its first compressed bytes.
     fn delta_result_size(&self, at: Loc, entry: &Entry, z: &mut Inflater) -> Result<u64, Error> {
         let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
         let input = pack.data.get(entry.data..).ok_or(Error::Corrupt)?;
-        let head = z.inflate_prefix(input, 20.min(entry.size))?;
-        let mut i = 0;
-        varint(&head, &mut i).ok_or(Error::Corrupt)?;
-        Ok(varint(&head, &mut i).ok_or(Error::Corrupt)? as u64)
+        result_size(&z.inflate_prefix(input, 20.min(entry.size))?)
     }
 
     /// Resolves the object at `loc`: checks its kind and declared size,
@@ -622,13 +629,8 @@ impl Packs {
         let mut outer: Option<Vec<u8>> = None;
         let declared = match chain.first() {
             Some((at, entry)) if entry.size <= OUTER_WHOLE => {
-                let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
-                let input = pack.data.get(entry.data..).ok_or(Error::Corrupt)?;
-                let (delta, read) = z.inflate(input, entry.size)?;
-                self.note_read(read);
-                let mut i = 0;
-                varint(&delta, &mut i).ok_or(Error::Corrupt)?;
-                let size = varint(&delta, &mut i).ok_or(Error::Corrupt)? as u64;
+                let delta = self.inflate_entry(*at, entry, z)?;
+                let size = result_size(&delta)?;
                 outer = Some(delta);
                 size
             }
@@ -641,13 +643,7 @@ impl Packs {
         let (mut data, mut base) = match bottom {
             Bottom::Cached(at, _, data) => (data, at),
             Bottom::Whole(at, entry, kind) => {
-                let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
-                let (out, read) = z.inflate(
-                    pack.data.get(entry.data..).ok_or(Error::Corrupt)?,
-                    entry.size,
-                )?;
-                self.note_read(read);
-                let data: Data = Arc::new(out);
+                let data: Data = Arc::new(self.inflate_entry(at, &entry, z)?);
                 kept.push((at, kind, data.clone(), None));
                 (data, at)
             }
@@ -657,15 +653,7 @@ impl Packs {
             // The outermost delta comes last, perhaps inflated already.
             let delta = match outer.take_if(|_| chain.is_empty()) {
                 Some(d) => d,
-                None => {
-                    let pack = self.packs.get(at.0 as usize).ok_or(Error::Corrupt)?;
-                    let (delta, read) = z.inflate(
-                        pack.data.get(entry.data..).ok_or(Error::Corrupt)?,
-                        entry.size,
-                    )?;
-                    self.note_read(read);
-                    delta
-                }
+                None => self.inflate_entry(at, &entry, z)?,
             };
             let out = apply_delta(&data, &delta, cap).ok_or(Error::Corrupt)?;
             work += out.len() as u64 + delta.len() as u64;
@@ -710,16 +698,7 @@ impl Bottom {
 impl Pack {
     /// Drops this pack's mapped data pages from the process.
     fn release(&self) {
-        // SAFETY: the mappings are read-only views of files git never
-        // modifies in place; MADV_DONTNEED on them only drops page table
-        // entries, and the next access reads the same bytes back from the
-        // page cache.
-        #[cfg(unix)]
-        unsafe {
-            let _ = self
-                .data
-                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
-        }
+        self.release_range(0, self.data.len() as u64);
     }
 
     /// Drops the mapped pages of bytes `from..to` of this pack's data.
@@ -731,7 +710,10 @@ impl Pack {
         if from >= to {
             return;
         }
-        // SAFETY: as in `release`, on part of the mapping.
+        // SAFETY: the mappings are read-only views of files git never
+        // modifies in place; MADV_DONTNEED on them only drops page table
+        // entries, and the next access reads the same bytes back from the
+        // page cache.
         #[cfg(unix)]
         unsafe {
             let _ = self.data.unchecked_advise_range(
@@ -1161,6 +1143,14 @@ impl Inflater {
         out.truncate(done);
         Ok(out)
     }
+}
+
+/// The size of the object a delta produces: the second size in its
+/// header (the first is its base's).
+fn result_size(delta: &[u8]) -> Result<u64, Error> {
+    let mut i = 0;
+    varint(delta, &mut i).ok_or(Error::Corrupt)?;
+    Ok(varint(delta, &mut i).ok_or(Error::Corrupt)? as u64)
 }
 
 fn varint(d: &[u8], i: &mut usize) -> Option<usize> {

@@ -505,17 +505,26 @@ fn read(spec: &Spec, root: &Path, config: Option<&Arc<SourceFile>>) -> Result<St
                 .with_help("name exports outside the repository with --evidence on the command line"));
             }
         }
-        let meta = std::fs::metadata(&spec.path).map_err(|e| io_error(display, &e))?;
+        // A FIFO or device named by the repository's configuration would
+        // block or never end: it is opened without blocking, and refused
+        // unless the open file is a regular one (checked on the handle, so
+        // nothing swapped in after a check is read). One named on the
+        // command line (`<(aws …)`) is the user's choice.
+        let config = matches!(spec.origin, Origin::Config(_));
+        let file = if config {
+            crate::fsutil::open_nonblocking(&spec.path)
+        } else {
+            std::fs::File::open(&spec.path)
+        }
+        .map_err(|e| io_error(display, &e))?;
+        let meta = file.metadata().map_err(|e| io_error(display, &e))?;
         if meta.is_dir() {
             return Err(Diag::plain(
                 ErrorCode::Evidence,
                 format!("the export {display} is a directory; name the JSON files"),
             ));
         }
-        // A FIFO or device named by the repository's configuration would
-        // block or never end; one named on the command line (`<(aws …)`)
-        // is the user's choice.
-        if matches!(spec.origin, Origin::Config(_)) && !meta.is_file() {
+        if config && !meta.is_file() {
             return Err(Diag::plain(
                 ErrorCode::Evidence,
                 format!("the export {display} is not a regular file"),
@@ -524,22 +533,6 @@ fn read(spec: &Spec, root: &Path, config: Option<&Arc<SourceFile>>) -> Result<St
         if meta.is_file() && meta.len() > MAX_EXPORT_SIZE {
             return Err(too_large(display));
         }
-        let file = if matches!(spec.origin, Origin::Config(_)) {
-            // Opened without blocking and checked again on the open file:
-            // a FIFO swapped in after the check above cannot hold the run.
-            let f =
-                crate::fsutil::open_nonblocking(&spec.path).map_err(|e| io_error(display, &e))?;
-            let m = f.metadata().map_err(|e| io_error(display, &e))?;
-            if !m.is_file() {
-                return Err(Diag::plain(
-                    ErrorCode::Evidence,
-                    format!("the export {display} is not a regular file"),
-                ));
-            }
-            f
-        } else {
-            std::fs::File::open(&spec.path).map_err(|e| io_error(display, &e))?
-        };
         file.take(MAX_EXPORT_SIZE + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| io_error(display, &e))?;
