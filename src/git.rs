@@ -949,11 +949,30 @@ fn raw(id: &Oid) -> Id {
     out
 }
 
+/// The first NUL of `s`, eight bytes at a time (names are short: a
+/// vector search costs more to start than this takes).
+fn find_nul(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some((w, _)) = s.get(i..).and_then(|r| r.split_first_chunk::<8>()) {
+        let w = u64::from_le_bytes(*w);
+        // The lowest flagged byte is the first zero byte (a borrow can
+        // only flag bytes above a zero one).
+        let z = w.wrapping_sub(LO) & !w & HI;
+        if z != 0 {
+            return Some(i + (z.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s.get(i..)?.iter().position(|&c| c == 0).map(|p| i + p)
+}
+
 /// One entry of a raw tree object: its mode, name, id and length.
 fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Id, usize)> {
     const ID: usize = 20;
-    // Byte loops: modes and names are short, shorter than it takes a
-    // vector search to start.
+    // A byte loop for the mode and eight bytes at a time for the name:
+    // both are short, shorter than it takes a vector search to start.
     let mut mode = 0u32;
     let mut sp = 0;
     loop {
@@ -967,7 +986,7 @@ fn parse_entry(data: &[u8]) -> Option<(u32, &[u8], Id, usize)> {
         mode = mode.checked_mul(8)?.checked_add(u32::from(c - b'0'))?;
         sp += 1;
     }
-    let nul = sp + 1 + data.get(sp + 1..)?.iter().position(|&c| c == 0)?;
+    let nul = sp + 1 + find_nul(data.get(sp + 1..)?)?;
     let id: Id = data.get(nul + 1..nul + 1 + ID)?.try_into().ok()?;
     Some((mode, &data[sp + 1..nul], id, nul + 1 + ID))
 }
@@ -1269,7 +1288,15 @@ impl TreeWalk<'_> {
                 self.unreadable_tree(id, prefix, commit, "corrupt entry".into());
                 return;
             };
+            let entry = &data[i..i + len];
             i += len;
+            // The same bytes at an entry boundary of the previous tree are
+            // the same entry (its name ends at the same NUL): unchanged,
+            // without parsing the previous tree's side.
+            if prev.get(pj..pj + len) == Some(entry) {
+                pj += len;
+                continue;
+            }
             let mut unchanged = false;
             while pj < prev.len() {
                 let Some((pm, pn, pid, plen)) = parse_entry(&prev[pj..]) else {
@@ -1802,6 +1829,31 @@ pub fn history(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_nul_finds_the_first_zero_byte_wherever_it_is() {
+        // Every length up to 3 words, the zero at every place, after bytes
+        // that make a borrow (0x00 then 0x01, 0x80, 0xff) flag a byte.
+        for len in 0..24 {
+            for fill in [b'a', 0x01, 0x80, 0xff] {
+                let mut s = vec![fill; len];
+                assert_eq!(find_nul(&s), None, "{len} {fill}");
+                for at in 0..len {
+                    s.fill(fill);
+                    s[at] = 0;
+                    if at + 1 < len {
+                        s[at + 1] = 0x01;
+                    }
+                    assert_eq!(find_nul(&s), Some(at), "{len} {fill} {at}");
+                    // A second zero after the first changes nothing.
+                    if at + 2 < len {
+                        s[at + 2] = 0;
+                        assert_eq!(find_nul(&s), Some(at));
+                    }
+                }
+            }
+        }
+    }
 
     /// The reference: the line-by-line comparison the byte comparison
     /// replaced (every line hashed, head and tail trimmed by hash).
