@@ -865,7 +865,43 @@ struct Node {
 }
 
 /// `tree`, `parent`s and committer time of a raw commit object.
-fn parse_commit(data: &[u8]) -> Option<(Oid, Vec<Oid>, i64)> {
+/// A commit's tree, parents and committer time.
+type ParsedCommit = (Oid, Vec<Oid>, i64);
+
+/// Parses the commits of `ids` into `into` (in batches) until `stop`, for
+/// [`commit_graph`] running on another thread: it starts from the refs'
+/// tips, and `ids` from the other end of the packs (the oldest commits),
+/// so the two meet. A commit that cannot be read or parsed here is left to
+/// the graph, which reports it.
+fn parse_commits_beside(
+    ids: &[[u8; 20]],
+    objects: &Objects,
+    into: &Mutex<FastMap<Oid, ParsedCommit>>,
+    stop: &std::sync::atomic::AtomicBool,
+) {
+    let mut z = Inflater::default();
+    let mut batch: Vec<(Oid, ParsedCommit)> = Vec::new();
+    for chunk in ids.chunks(64) {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        for id in chunk {
+            let Ok(oid) = Oid::from_bytes(id) else {
+                continue;
+            };
+            if let Ok(d) = objects.read(id, Kind::Commit, COMMIT_LIMIT, &mut z)
+                && let Some(p) = parse_commit(&d)
+            {
+                batch.push((oid, p));
+            }
+        }
+        if let Ok(mut m) = into.lock() {
+            m.extend(batch.drain(..));
+        }
+    }
+}
+
+fn parse_commit(data: &[u8]) -> Option<ParsedCommit> {
     let mut tree = None;
     let mut parents = Vec::new();
     let mut time = 0i64;
@@ -1136,6 +1172,7 @@ fn commit_graph(
     z: &mut Inflater,
     known: &dyn Fn(&Oid) -> bool,
     shallow: &FastSet<Oid>,
+    parsed_beside: &Mutex<FastMap<Oid, ParsedCommit>>,
     git: &mut GitStats,
 ) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::new();
@@ -1148,9 +1185,13 @@ fn commit_graph(
         if index.contains_key(&id) || failed.contains(&id) || known(&id) {
             continue;
         }
-        let parsed = objects
-            .read(id.as_bytes(), Kind::Commit, COMMIT_LIMIT, z)
-            .and_then(|d| parse_commit(&d).ok_or(pack::Error::Corrupt));
+        let beside = parsed_beside.lock().ok().and_then(|mut m| m.remove(&id));
+        let parsed = match beside {
+            Some(p) => Ok(p),
+            None => objects
+                .read(id.as_bytes(), Kind::Commit, COMMIT_LIMIT, z)
+                .and_then(|d| parse_commit(&d).ok_or(pack::Error::Corrupt)),
+        };
         let (tree, parents, time) = match parsed {
             Ok(p) => p,
             Err(e) => {
@@ -1658,18 +1699,38 @@ pub fn history(
     // tables, delta counts) on another thread while this one reads the
     // refs and the commit graph. A warm run reads few objects: surveying
     // would cost more than it saves.
+    // With the survey done, that thread parses commits from the other end
+    // of the packs until the graph is built.
+    let parsed_beside = Mutex::new(FastMap::default());
+    let graph_done = std::sync::atomic::AtomicBool::new(false);
     let commits = std::thread::scope(|scope| {
-        let beside = (!warm && threads > 1).then(|| scope.spawn(|| objects.packs.survey()));
-        let before = (!warm && threads <= 1).then(|| objects.packs.survey());
+        let beside = (!warm && threads > 1).then(|| {
+            scope.spawn(|| {
+                let (counts, ids) = objects.packs.survey();
+                parse_commits_beside(&ids, &objects, &parsed_beside, &graph_done);
+                counts
+            })
+        });
+        let before = (!warm && threads <= 1).then(|| objects.packs.survey().0);
         let tips = tips(&repo, &objects, &mut z, &known_commit, &mut git, &mut stats);
         let shallow = shallow_cuts(&repo);
-        let commits = commit_graph(&tips, &objects, &mut z, &known_commit, &shallow, &mut git);
+        let commits = commit_graph(
+            &tips,
+            &objects,
+            &mut z,
+            &known_commit,
+            &shallow,
+            &parsed_beside,
+            &mut git,
+        );
+        graph_done.store(true, std::sync::atomic::Ordering::Relaxed);
         let counts = beside.and_then(|h| h.join().ok()).or(before);
         if let Some(c) = counts {
             objects.packs.keep_for(c);
         }
         commits
     });
+    drop(parsed_beside);
     git.commits = commits.len();
     // Progress on a terminal only: commits walked, blob versions scanned.
     let bars = std::io::stderr()

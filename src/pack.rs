@@ -311,7 +311,7 @@ impl Packs {
             budget,
         };
         if count_deltas {
-            let counts = packs.survey();
+            let (counts, _) = packs.survey();
             packs.keep_for(counts);
         }
         packs
@@ -321,8 +321,10 @@ impl Packs {
     /// scan): builds each index's lookup table (every object is looked up
     /// at least once), then reads every entry's header to count the deltas
     /// waiting on each base, for [`Packs::keep_for`]. Reads go on meanwhile
-    /// (another thread may read commits while this one surveys).
-    pub fn survey(&self) -> DeltaCounts {
+    /// (another thread may read commits while this one surveys). Also
+    /// returns the ids of the commits stored whole, the last in pack order
+    /// first (the oldest, as git writes packs).
+    pub fn survey(&self) -> (DeltaCounts, Vec<[u8; ID]>) {
         for p in &self.packs {
             p.build_lookup();
         }
@@ -331,12 +333,15 @@ impl Packs {
         // base itself (a scan reads each object once, perhaps after the
         // deltas against it).
         let mut pending: FastMap<Loc, u32> = FastMap::default();
+        let mut commits: Vec<[u8; ID]> = Vec::new();
         for (i, p) in self.packs.iter().enumerate() {
             // In pack order: the headers are read front to back.
-            let mut offsets: Vec<u64> = (0..p.count).filter_map(|k| p.offset(k)).collect();
+            let mut offsets: Vec<(u64, usize)> = (0..p.count)
+                .filter_map(|k| Some((p.offset(k)?, k)))
+                .collect();
             offsets.sort_unstable();
             let mut released_at = 0u64;
-            for o in offsets {
+            for (o, k) in offsets {
                 // The headers touch every page of the pack: hand them
                 // back as the pass goes.
                 if o - released_at > RELEASE_EVERY {
@@ -350,6 +355,12 @@ impl Packs {
                     continue;
                 };
                 let base = match entry.base {
+                    Base::None(Kind::Commit) => {
+                        if let Some(id) = p.id_at(k).and_then(|id| id.try_into().ok()) {
+                            commits.push(id);
+                        }
+                        continue;
+                    }
                     Base::None(_) => continue,
                     Base::Offset(o) => Some((i as u32, o)),
                     Base::Id(ref id) => self.find(id),
@@ -360,7 +371,8 @@ impl Packs {
             }
         }
         self.release();
-        DeltaCounts(pending)
+        commits.reverse();
+        (DeltaCounts(pending), commits)
     }
 
     /// From now on, keeps each resolved base exactly until its last delta

@@ -543,10 +543,33 @@ impl Detectors {
 
     /// Whether no detector reads `path` (lock files, source maps).
     pub fn skips(&self, path: &str) -> bool {
-        self.globs
-            .matches(path)
-            .iter()
-            .any(|&i| self.glob_rules[i] == PathRule::Skip)
+        self.with_glob_matches(path, |m| {
+            m.iter().any(|&i| self.glob_rules[i] == PathRule::Skip)
+        })
+    }
+
+    /// The path globs `path` matches, remembered for the last path each
+    /// thread asked about: a file is asked about several times (lock file?
+    /// which detectors?), and a history scan asks about every version of a
+    /// file in a row.
+    fn with_glob_matches<R>(&self, path: &str, f: impl FnOnce(&[usize]) -> R) -> R {
+        thread_local! {
+            static LAST: std::cell::RefCell<(usize, String, Vec<usize>)> =
+                const { std::cell::RefCell::new((0, String::new(), Vec::new())) };
+        }
+        let me = std::ptr::from_ref(self) as usize;
+        LAST.with(|last| match last.try_borrow_mut() {
+            Ok(mut last) => {
+                if last.0 != me || last.1 != path {
+                    last.0 = me;
+                    last.1.clear();
+                    last.1.push_str(path);
+                    last.2 = self.globs.matches(path);
+                }
+                f(&last.2)
+            }
+            Err(_) => f(&self.globs.matches(path)),
+        })
     }
 
     fn placeholder(&self, v: &str) -> bool {
@@ -595,13 +618,15 @@ impl Detectors {
         if path.is_empty() || self.glob_rules.is_empty() {
             return info;
         }
-        for i in self.globs.matches(path) {
-            match self.glob_rules[i] {
-                PathRule::Docs => info.docs = true,
-                PathRule::Example => info.example = true,
-                r => info.rules.push(r),
+        self.with_glob_matches(path, |m| {
+            for &i in m {
+                match self.glob_rules[i] {
+                    PathRule::Docs => info.docs = true,
+                    PathRule::Example => info.example = true,
+                    r => info.rules.push(r),
+                }
             }
-        }
+        });
         info
     }
 
