@@ -567,6 +567,53 @@ fn line_start(text: &[u8], i: usize) -> usize {
     memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1)
 }
 
+/// A line: where it starts, where its content ends (before the newline),
+/// where it ends.
+type Line = (usize, usize, usize);
+
+/// The lines of `text[..end]` from a place on, each found once: at every
+/// difference, `changed_regions` looks 17 lines ahead on each side, then
+/// mostly moves on by a line or a few, so most of those lines are the
+/// ones it looked at last time.
+struct Lines<'t> {
+    text: &'t [u8],
+    end: usize,
+    window: std::collections::VecDeque<Line>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t [u8], end: usize) -> Self {
+        Lines {
+            text,
+            end,
+            window: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// Up to `n` lines from `at` (a line start) on.
+    fn from(&mut self, at: usize, n: usize) -> &[Line] {
+        while self.window.front().is_some_and(|l| l.0 < at) {
+            self.window.pop_front();
+        }
+        if self.window.front().is_some_and(|l| l.0 != at) {
+            self.window.clear();
+        }
+        let mut next = self.window.back().map_or(at, |l| l.2);
+        while self.window.len() < n && next < self.end {
+            let e = line_end(self.text, next).min(self.end);
+            let c = if e > next && self.text[e - 1] == b'\n' {
+                e - 1
+            } else {
+                e
+            };
+            self.window.push_back((next, c, e));
+            next = e;
+        }
+        let lines = self.window.make_contiguous();
+        &lines[..lines.len().min(n)]
+    }
+}
+
 /// The length of the common prefix of `a` and `b`, 8 bytes at a time.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
@@ -698,6 +745,7 @@ fn changed_regions(
     let (mut i, mut j) = (head, base_head);
     let mut lost = 0usize;
     const AHEAD: usize = 16;
+    let (mut new_lines, mut base_lines) = (Lines::new(new, new_tail), Lines::new(base, base_tail));
     while i < new_tail {
         // Equal runs of whole lines are skipped by one byte comparison.
         let p = common_prefix(&new[i..new_tail], &base[j..base_tail]);
@@ -722,21 +770,9 @@ fn changed_regions(
         // i+d is base line j), `d` base lines deleted (new line i is base
         // line j+d), or `d` lines replaced (new line i+d is base line
         // j+d): the next AHEAD lines of each side, compared.
-        let ahead = |t: &[u8], mut at: usize, end: usize| -> ([(usize, usize); AHEAD + 1], usize) {
-            let mut v = [(0, 0); AHEAD + 1];
-            let mut n = 0;
-            while at < end && n <= AHEAD {
-                let (c, e) = line(t, at, end);
-                v[n] = (at, c);
-                n += 1;
-                at = e;
-            }
-            (v, n)
-        };
-        let ((na, nn), (ba, bn)) = (ahead(new, i, new_tail), ahead(base, j, base_tail));
-        let (na, ba) = (&na[..nn], &ba[..bn]);
-        let eq = |x: Option<&(usize, usize)>, y: Option<&(usize, usize)>| match (x, y) {
-            (Some(&(xs, xc)), Some(&(ys, yc))) => new[xs..xc] == base[ys..yc],
+        let (na, ba) = (new_lines.from(i, AHEAD + 1), base_lines.from(j, AHEAD + 1));
+        let eq = |x: Option<&Line>, y: Option<&Line>| match (x, y) {
+            (Some(&(xs, xc, _)), Some(&(ys, yc, _))) => new[xs..xc] == base[ys..yc],
             _ => false,
         };
         let mut resync = None;
@@ -753,7 +789,7 @@ fn changed_regions(
             }
         }
         match resync {
-            Some((&(n, _), &(b, _))) => {
+            Some((&(n, _, _), &(b, _, _))) => {
                 // The new lines before `n` are candidates.
                 let mut k = i;
                 while k < n {
@@ -1890,6 +1926,55 @@ pub fn history(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_windows_are_the_lines_from_where_they_are_asked() {
+        // The lines from `at`, found afresh.
+        let direct = |t: &[u8], end: usize, mut at: usize, n: usize| -> Vec<Line> {
+            let mut v = Vec::new();
+            while at < end && v.len() < n {
+                let e = line_end(t, at).min(end);
+                let c = if e > at && t[e - 1] == b'\n' {
+                    e - 1
+                } else {
+                    e
+                };
+                v.push((at, c, e));
+                at = e;
+            }
+            v
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..200 {
+            let text: Vec<u8> = (0..rand(300))
+                .map(|_| if rand(4) == 0 { b'\n' } else { b'x' })
+                .collect();
+            let end = text.len() - rand(text.len() as u64 + 1) as usize;
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', &text[..end]).map(|i| i + 1))
+                .filter(|&s| s < end)
+                .collect();
+            let mut lines = Lines::new(&text, end);
+            // Forward by a line, a few lines or a jump, as the walk moves.
+            let mut k = 0;
+            while k < starts.len() {
+                let n = 1 + rand(17) as usize;
+                assert_eq!(
+                    lines.from(starts[k], n),
+                    &direct(&text, end, starts[k], n)[..],
+                    "{text:?} {end} {k}"
+                );
+                let far = rand(3) == 0;
+                k += 1 + rand(if far { 40 } else { 3 }) as usize;
+            }
+        }
+    }
 
     #[test]
     fn find_nul_finds_the_first_zero_byte_wherever_it_is() {
