@@ -567,6 +567,18 @@ fn line_start(text: &[u8], i: usize) -> usize {
     memchr::memrchr(b'\n', &text[..i]).map_or(0, |n| n + 1)
 }
 
+/// Where the content of the line starting at `i` ends (before its newline)
+/// and where the line ends, within `text[..end]`.
+fn line_bounds(text: &[u8], i: usize, end: usize) -> (usize, usize) {
+    let e = line_end(text, i).min(end);
+    let content = if e > i && text[e - 1] == b'\n' {
+        e - 1
+    } else {
+        e
+    };
+    (content, e)
+}
+
 /// A line: where it starts, where its content ends (before the newline),
 /// where it ends.
 type Line = (usize, usize, usize);
@@ -600,12 +612,7 @@ impl<'t> Lines<'t> {
         }
         let mut next = self.window.back().map_or(at, |l| l.2);
         while self.window.len() < n && next < self.end {
-            let e = line_end(self.text, next).min(self.end);
-            let c = if e > next && self.text[e - 1] == b'\n' {
-                e - 1
-            } else {
-                e
-            };
+            let (c, e) = line_bounds(self.text, next, self.end);
             self.window.push_back((next, c, e));
             next = e;
         }
@@ -736,11 +743,6 @@ fn changed_regions(
     // the new lines passed over are candidates. Only candidates are looked
     // for in the whole of base's middle, so a small edit to a large file
     // costs a compare of its bytes, not a hash of every line.
-    let line = |t: &[u8], i: usize, end: usize| -> (usize, usize) {
-        let e = line_end(t, i).min(end);
-        let content = if e > i && t[e - 1] == b'\n' { e - 1 } else { e };
-        (content, e)
-    };
     let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
     let (mut i, mut j) = (head, base_head);
     let mut lost = 0usize;
@@ -757,9 +759,9 @@ fn changed_regions(
             j += k + 1;
             continue;
         }
-        let (ni, ne) = line(new, i, new_tail);
+        let (ni, ne) = line_bounds(new, i, new_tail);
         if j < base_tail {
-            let (bj, be) = line(base, j, base_tail);
+            let (bj, be) = line_bounds(base, j, base_tail);
             if new[i..ni] == base[j..bj] {
                 i = ne;
                 j = be;
@@ -793,7 +795,7 @@ fn changed_regions(
                 // The new lines before `n` are candidates.
                 let mut k = i;
                 while k < n {
-                    let (kc, ke) = line(new, k, new_tail);
+                    let (kc, ke) = line_bounds(new, k, new_tail);
                     candidates.push((k, kc, ke));
                     k = ke;
                 }
@@ -805,13 +807,13 @@ fn changed_regions(
                 candidates.push((i, ni, ne));
                 i = ne;
                 if j < base_tail {
-                    j = line(base, j, base_tail).1;
+                    j = line_bounds(base, j, base_tail).1;
                 }
                 lost += 1;
                 if lost > 2 * AHEAD {
                     // Far apart: every line left is a candidate.
                     while i < new_tail {
-                        let (c, e) = line(new, i, new_tail);
+                        let (c, e) = line_bounds(new, i, new_tail);
                         candidates.push((i, c, e));
                         i = e;
                     }
@@ -900,7 +902,6 @@ struct Node {
     time: i64,
 }
 
-/// `tree`, `parent`s and committer time of a raw commit object.
 /// A commit's tree, parents and committer time.
 type ParsedCommit = (Oid, Vec<Oid>, i64);
 
@@ -937,6 +938,7 @@ fn parse_commits_beside(
     }
 }
 
+/// `tree`, `parent`s and committer time of a raw commit object.
 fn parse_commit(data: &[u8]) -> Option<ParsedCommit> {
     let mut tree = None;
     let mut parents = Vec::new();
@@ -1933,12 +1935,7 @@ mod tests {
         let direct = |t: &[u8], end: usize, mut at: usize, n: usize| -> Vec<Line> {
             let mut v = Vec::new();
             while at < end && v.len() < n {
-                let e = line_end(t, at).min(end);
-                let c = if e > at && t[e - 1] == b'\n' {
-                    e - 1
-                } else {
-                    e
-                };
+                let (c, e) = line_bounds(t, at, end);
                 v.push((at, c, e));
                 at = e;
             }

@@ -124,11 +124,11 @@ pub const WORK_MAX: u64 = 4 << 30;
 /// indexes, pack pages) before the pack pages are released, once the
 /// process as a whole holds more than [`RSS_SOFT_MAX`]; checked every
 /// [`RELEASE_EVERY`] bytes read, up to 8 times less often while the
-/// process is far below the soft limit. Pack pages released are read again from
-/// the page cache by the next access (a page fault each, the price of the
-/// bound): below the soft limit they stay, so a history whose own memory
-/// is small faults far less (dub: 68,000 faults and 0.6 s of system time
-/// with a flat 40 MiB, against the soft limit's fewer).
+/// process is far below the soft limit. Pack pages released are read
+/// again from the page cache by the next access (a page fault each, the
+/// price of the bound): below the soft limit they stay, so a history whose
+/// own memory is small faults far less (dub: 68,000 faults and 0.6 s of
+/// system time with a flat 40 MiB, against the soft limit's fewer).
 pub const FILE_RSS_MAX: u64 = 40 << 20;
 /// See [`FILE_RSS_MAX`]: resident memory below which pack pages stay.
 pub const RSS_SOFT_MAX: u64 = 192 << 20;
@@ -180,7 +180,7 @@ struct Pack {
     version: u8,
     /// The index's objects by id, built for runs that look many up (see
     /// [`Lookup`]).
-    lookup: std::sync::OnceLock<Lookup>,
+    lookup: OnceLock<Lookup>,
 }
 
 /// An open-addressed table over a pack index: each slot holds the
@@ -789,7 +789,7 @@ impl Pack {
                 data,
                 count,
                 version: 2,
-                lookup: std::sync::OnceLock::new(),
+                lookup: OnceLock::new(),
             });
         }
         if idx.get(..4)? == b"\xfftOc" {
@@ -808,7 +808,7 @@ impl Pack {
             data,
             count,
             version: 1,
-            lookup: std::sync::OnceLock::new(),
+            lookup: OnceLock::new(),
         })
     }
 
